@@ -1,0 +1,224 @@
+"""How a payment is applied to a loan: the servicing rules as pure functions.
+
+No Django here: the service (borrowers/services.py) loads a LoanState, asks these functions
+what movements to make, and writes them to the ledger. Keeping the rules pure lets property
+tests drive thousands of random postings quickly, and lets the demo seeder build histories
+with exactly the rules production uses.
+
+Rules (issue 2, domain.md section 1):
+- Cash lands in suspense. From suspense, whole installments are applied to the oldest unpaid
+  one first, each split interest, then principal, then escrow, advancing the next due date.
+- The installments a payment may fill are those due on or before the payment date plus the
+  next one to come (a borrower paying on Nov 28 for Dec 1 is paying that installment).
+- Less than a whole installment waits in suspense; it is never applied in part.
+- Once every such installment is paid, what is left pays late charges, then fees, then reduces
+  principal (a curtailment). More than the payoff amount is refused.
+- A late charge is assessed once per installment still unpaid after the grace days, as a
+  percent of P&I, never on a late charge (no pyramiding).
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from lossmit.errors import BadInput
+from workouts.domain.amortization import split_installment
+from workouts.domain.dates import add_months
+from workouts.domain.money import ZERO, to_cents
+
+OPENING = "opening"
+PAYMENT = "payment"
+INSTALLMENT = "installment"
+LATE_CHARGE = "late_charge"
+FEE = "fee"
+CHARGES_PAID = "charges_paid"
+CURTAILMENT = "curtailment"
+
+
+class PostingError(BadInput):
+    """A payment the rules refuse (bad amount, more than the payoff)."""
+
+
+@dataclass(frozen=True)
+class LoanState:
+    principal: Decimal
+    escrow: Decimal
+    suspense: Decimal
+    late_charges: Decimal
+    fees: Decimal
+    next_due_date: date
+    remaining_term_months: int
+    note_rate: Decimal
+    monthly_pi: Decimal
+    monthly_escrow: Decimal
+    due_day: int
+    grace_days: int = 15
+    late_charge_pct: Decimal = Decimal("4.000")
+
+    @property
+    def installment(self) -> Decimal:
+        return self.monthly_pi + self.monthly_escrow
+
+    def following_due_date(self, due: date) -> date:
+        return add_months(due, 1, day=self.due_day)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One ledger row to write: signed changes to each balance."""
+
+    kind: str
+    amount: Decimal
+    principal: Decimal = ZERO
+    interest: Decimal = ZERO
+    escrow: Decimal = ZERO
+    suspense: Decimal = ZERO
+    late_charges: Decimal = ZERO
+    fees: Decimal = ZERO
+    installment_due_date: date | None = None
+    advances_due_date: bool = False
+
+
+@dataclass
+class Posting:
+    movements: list[Movement] = field(default_factory=list)
+    state: LoanState | None = None
+
+
+def apply_movement(state: LoanState, movement: Movement, *, reverse: bool = False) -> LoanState:
+    """The state after `movement` (or after undoing it, with reverse=True)."""
+    sign = -1 if reverse else 1
+    next_due = state.next_due_date
+    term = state.remaining_term_months
+    if movement.advances_due_date:
+        if reverse:
+            next_due, term = movement.installment_due_date, term + 1
+        else:
+            next_due, term = state.following_due_date(state.next_due_date), max(term - 1, 0)
+    return replace(
+        state,
+        principal=state.principal + sign * movement.principal,
+        escrow=state.escrow + sign * movement.escrow,
+        suspense=state.suspense + sign * movement.suspense,
+        late_charges=state.late_charges + sign * movement.late_charges,
+        fees=state.fees + sign * movement.fees,
+        next_due_date=next_due,
+        remaining_term_months=term,
+    )
+
+
+def billed_through(state: LoanState, on: date) -> date:
+    """The last installment due date a payment received `on` may fill: every past-due one
+    plus the next one to come."""
+    due = state.next_due_date
+    while due <= on:
+        due = state.following_due_date(due)
+    return due
+
+
+def validate_amount(amount: Decimal) -> Decimal:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise PostingError("invalid_amount", "The amount must be a number.")
+    if amount <= 0:
+        raise PostingError("invalid_amount", "The amount must be greater than zero.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PostingError("invalid_amount", "The amount cannot have more than two decimal places.")
+    if amount >= Decimal("1000000000"):
+        raise PostingError("invalid_amount", "The amount is too large.")
+    return amount
+
+
+def payoff_amount(state: LoanState, on: date) -> Decimal:
+    """What it takes to pay the loan off `on`: installments billed through the next due, then
+    charges, then the principal left (interest accrues monthly, in the installments)."""
+    simulated = state
+    total = ZERO
+    last = billed_through(state, on)
+    while simulated.next_due_date <= last and simulated.principal > 0:
+        split = split_installment(simulated.principal, simulated.note_rate, simulated.monthly_pi)
+        total += split.interest + split.principal + simulated.monthly_escrow
+        simulated = replace(
+            simulated,
+            principal=simulated.principal - split.principal,
+            next_due_date=simulated.following_due_date(simulated.next_due_date),
+        )
+    return total + simulated.principal + state.late_charges + state.fees - state.suspense
+
+
+def post_payment(state: LoanState, amount: Decimal, on: date) -> Posting:
+    """Movements for a payment of `amount` received `on`, and the resulting state."""
+    validate_amount(amount)
+    movements = [Movement(kind=PAYMENT, amount=amount, suspense=amount)]
+    state = apply_movement(state, movements[0])
+    last_billable = billed_through(state, on)
+
+    while state.principal > 0 and state.next_due_date <= last_billable and state.suspense >= _installment_due(state):
+        split = split_installment(state.principal, state.note_rate, state.monthly_pi)
+        total = split.interest + split.principal + state.monthly_escrow
+        move = Movement(
+            kind=INSTALLMENT,
+            amount=total,
+            principal=-split.principal,
+            interest=split.interest,
+            escrow=state.monthly_escrow,
+            suspense=-total,
+            installment_due_date=state.next_due_date,
+            advances_due_date=True,
+        )
+        movements.append(move)
+        state = apply_movement(state, move)
+
+    all_billed_paid = state.next_due_date > last_billable or state.principal == 0
+    if all_billed_paid and state.suspense > 0:
+        late = min(state.suspense, state.late_charges)
+        fees = min(state.suspense - late, state.fees)
+        if late or fees:
+            move = Movement(
+                kind=CHARGES_PAID, amount=late + fees, late_charges=-late, fees=-fees, suspense=-(late + fees)
+            )
+            movements.append(move)
+            state = apply_movement(state, move)
+        if state.suspense > 0:
+            if state.suspense > state.principal:
+                raise PostingError(
+                    "exceeds_payoff",
+                    f"The payment is more than the payoff amount; the most this loan can take on "
+                    f"{on.isoformat()} is {to_cents(payoff_amount(_before(movements, state), on))}.",
+                )
+            move = Movement(
+                kind=CURTAILMENT, amount=state.suspense, principal=-state.suspense, suspense=-state.suspense
+            )
+            movements.append(move)
+            state = apply_movement(state, move)
+    return Posting(movements=movements, state=state)
+
+
+def _installment_due(state: LoanState) -> Decimal:
+    """The next installment's full amount; the final one only takes the principal left."""
+    split = split_installment(state.principal, state.note_rate, state.monthly_pi)
+    return split.interest + split.principal + state.monthly_escrow
+
+
+def _before(movements: list[Movement], state: LoanState) -> LoanState:
+    for move in reversed(movements):
+        state = apply_movement(state, move, reverse=True)
+    return state
+
+
+def late_charge_amount(state: LoanState) -> Decimal:
+    return to_cents(state.monthly_pi * state.late_charge_pct / 100)
+
+
+def late_charges_due(state: LoanState, as_of: date, already_assessed: set[date]) -> list[Movement]:
+    """Late charges for installments unpaid at the end of their grace period, once each.
+
+    An installment due Oct 1 with 15 grace days is late when still unpaid at the end of Oct 16.
+    """
+    movements = []
+    due = state.next_due_date
+    charge = late_charge_amount(state)
+    while due + timedelta(days=state.grace_days) < as_of:
+        if due not in already_assessed and charge > 0:
+            movements.append(Movement(kind=LATE_CHARGE, amount=charge, late_charges=charge, installment_due_date=due))
+        due = state.following_due_date(due)
+    return movements
