@@ -179,6 +179,8 @@ class Loan(models.Model):
     suspense_balance = money_field()
     late_charges_outstanding = money_field()
     fees_outstanding = money_field()
+    # Non-interest-bearing principal forborne by a modification, due at maturity or payoff.
+    deferred_principal = money_field()
     # The due date of the oldest unpaid installment (Reg X 1024.31 delinquency starts here).
     next_due_date = models.DateField(db_index=True)
 
@@ -198,6 +200,7 @@ class Loan(models.Model):
             models.CheckConstraint(condition=Q(suspense_balance__gte=0), name="loan_suspense_nonnegative"),
             models.CheckConstraint(condition=Q(late_charges_outstanding__gte=0), name="loan_late_charges_nonnegative"),
             models.CheckConstraint(condition=Q(fees_outstanding__gte=0), name="loan_fees_nonnegative"),
+            models.CheckConstraint(condition=Q(deferred_principal__gte=0), name="loan_deferred_nonnegative"),
             models.CheckConstraint(condition=Q(lien_position__gte=1), name="loan_lien_position_positive"),
         ]
 
@@ -235,6 +238,7 @@ class LedgerTransaction(models.Model):
         NSF_REVERSAL = "nsf_reversal", "Returned payment (NSF) reversal"
         REVERSAL = "reversal", "Reversal"
         ADJUSTMENT = "adjustment", "Adjustment"
+        MODIFICATION = "modification", "Loan modification booked"
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="ledger")
     seq = models.PositiveIntegerField(help_text="Order of posting within the loan.")
@@ -249,12 +253,14 @@ class LedgerTransaction(models.Model):
     suspense = money_field(help_text="Change to the suspense balance.")
     late_charges = money_field(help_text="Change to late charges outstanding.")
     fees = money_field(help_text="Change to fees outstanding.")
+    deferred = money_field(help_text="Change to deferred (forborne, non-interest-bearing) principal.")
 
     principal_after = money_field()
     escrow_after = money_field()
     suspense_after = money_field()
     late_charges_after = money_field()
     fees_after = money_field()
+    deferred_after = money_field()
     next_due_date_after = models.DateField()
 
     installment_due_date = models.DateField(null=True, blank=True, help_text="The installment this row concerns.")

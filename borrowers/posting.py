@@ -54,6 +54,7 @@ class LoanState:
     due_day: int
     grace_days: int = 15
     late_charge_pct: Decimal = Decimal("4.000")
+    deferred: Decimal = ZERO
 
     @property
     def installment(self) -> Decimal:
@@ -75,6 +76,7 @@ class Movement:
     suspense: Decimal = ZERO
     late_charges: Decimal = ZERO
     fees: Decimal = ZERO
+    deferred: Decimal = ZERO
     installment_due_date: date | None = None
     advances_due_date: bool = False
 
@@ -102,6 +104,7 @@ def apply_movement(state: LoanState, movement: Movement, *, reverse: bool = Fals
         suspense=state.suspense + sign * movement.suspense,
         late_charges=state.late_charges + sign * movement.late_charges,
         fees=state.fees + sign * movement.fees,
+        deferred=state.deferred + sign * movement.deferred,
         next_due_date=next_due,
         remaining_term_months=term,
     )

@@ -42,6 +42,7 @@ def loan_state(loan: Loan) -> posting.LoanState:
         due_day=loan.first_payment_date.day,
         grace_days=loan.grace_days,
         late_charge_pct=loan.late_charge_pct,
+        deferred=loan.deferred_principal,
     )
 
 
@@ -94,11 +95,13 @@ class _LedgerWriter:
             suspense=sign * move.suspense,
             late_charges=sign * move.late_charges,
             fees=sign * move.fees,
+            deferred=sign * move.deferred,
             principal_after=self.state.principal,
             escrow_after=self.state.escrow,
             suspense_after=self.state.suspense,
             late_charges_after=self.state.late_charges,
             fees_after=self.state.fees,
+            deferred_after=self.state.deferred,
             next_due_date_after=self.state.next_due_date,
             installment_due_date=move.installment_due_date,
             payment=payment,
@@ -117,6 +120,7 @@ class _LedgerWriter:
         loan.suspense_balance = state.suspense
         loan.late_charges_outstanding = state.late_charges
         loan.fees_outstanding = state.fees
+        loan.deferred_principal = state.deferred
         loan.next_due_date = state.next_due_date
         loan.remaining_term_months = state.remaining_term_months
         if loan.status == Loan.Status.PAID_OFF and state.principal > 0:
@@ -176,6 +180,8 @@ def ledger_open(*, loan: Loan, actor=None, effective_date: date | None = None) -
         suspense_after=loan.suspense_balance,
         late_charges_after=loan.late_charges_outstanding,
         fees_after=loan.fees_outstanding,
+        deferred=loan.deferred_principal,
+        deferred_after=loan.deferred_principal,
         next_due_date_after=loan.next_due_date,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         reference="boarding",
@@ -376,10 +382,12 @@ def ledger_mismatches(loan_ids=None):
         sum_suspense=total("suspense"),
         sum_late=total("late_charges"),
         sum_fees=total("fees"),
+        sum_deferred=total("deferred"),
     ).filter(
         ~Q(principal_balance=F("sum_principal"))
         | ~Q(escrow_balance=F("sum_escrow"))
         | ~Q(suspense_balance=F("sum_suspense"))
         | ~Q(late_charges_outstanding=F("sum_late"))
         | ~Q(fees_outstanding=F("sum_fees"))
+        | ~Q(deferred_principal=F("sum_deferred"))
     )

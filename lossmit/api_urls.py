@@ -5,5 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("borrowers.api_urls")),
     path("", include("delinquency.api_urls")),
+    path("", include("rules.api_urls")),
     path("", include("workouts.api_urls")),
 ]

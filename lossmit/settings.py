@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "audit",
     "borrowers",
     "delinquency",
+    "rules",
     "workouts",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("lossmit.api_urls")),
     path("delinquency/", include("delinquency.urls")),
+    path("rules/", include("rules.urls")),
     path("workouts/", include("workouts.urls")),
     path("", include("borrowers.urls")),
 ]

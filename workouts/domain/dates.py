@@ -1,7 +1,8 @@
 """Calendar helpers for installments and regulatory clocks (pure, no clock of its own)."""
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
 
 
 def add_months(start: date, months: int, day: int | None = None) -> date:
@@ -18,3 +19,27 @@ def add_months(start: date, months: int, day: int | None = None) -> date:
 def months_between(earlier: date, later: date) -> int:
     """Whole calendar months from `earlier` to `later` by month number (day ignored)."""
     return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+@lru_cache(maxsize=64)
+def us_federal_holidays(year: int) -> frozenset[date]:
+    """US federal legal public holidays (5 USC 6103) in `year`, on their observed dates."""
+    import holidays
+
+    return frozenset(holidays.US(years=[year], observed=True).keys())
+
+
+def is_business_day(day: date) -> bool:
+    """Reg X counts business days without Saturdays, Sundays and federal legal public holidays."""
+    return day.weekday() < 5 and day not in us_federal_holidays(day.year)
+
+
+def add_business_days(start: date, days: int) -> date:
+    """The date `days` business days after `start` (start itself is day 0)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_business_day(current):
+            remaining -= 1
+    return current
