@@ -144,7 +144,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG and envbool("STATIC_MANIFEST", True)
+        # Hashed file names need `collectstatic` first: production images run it, tests and
+        # the development server do not.
+        if not DEBUG and not TESTING and envbool("STATIC_MANIFEST", True)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }

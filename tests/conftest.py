@@ -2,6 +2,8 @@
 
 import pytest
 
+from lossmit.celery import app as celery_app
+
 from accounts.roles import Role
 from tests.factories import LoanFactory, UserFactory
 
@@ -35,3 +37,16 @@ def outsider(db):
 @pytest.fixture
 def loan(db, specialist):
     return LoanFactory(assigned_to=specialist)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """Tasks run in-process in tests even when CELERY_BROKER_URL points at Redis (CI); only
+    tests marked `celery_worker` talk to a real worker."""
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
