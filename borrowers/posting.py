@@ -119,15 +119,22 @@ def billed_through(state: LoanState, on: date) -> date:
     return due
 
 
+# No single residential mortgage payment comes near this; anything at or above it is a typo or an
+# attack, and it keeps every amount well inside the ledger's 14-digit money columns.
+MAX_AMOUNT = Decimal("1000000000")
+
+
 def validate_amount(amount: Decimal) -> Decimal:
+    """Refuse anything but a positive Decimal of whole cents below MAX_AMOUNT (PostingError invalid_amount)."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise PostingError("invalid_amount", "The amount must be a number.")
+        raise PostingError("invalid_amount", "The amount must be a decimal number of dollars and cents.")
     if amount <= 0:
         raise PostingError("invalid_amount", "The amount must be greater than zero.")
+    # Size first: quantizing a huge Decimal to cents overflows the context and raises InvalidOperation.
+    if amount >= MAX_AMOUNT:
+        raise PostingError("invalid_amount", "The amount is too large.")
     if amount != amount.quantize(Decimal("0.01")):
         raise PostingError("invalid_amount", "The amount cannot have more than two decimal places.")
-    if amount >= Decimal("1000000000"):
-        raise PostingError("invalid_amount", "The amount is too large.")
     return amount
 
 
