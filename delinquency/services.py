@@ -1,0 +1,230 @@
+"""Writes for delinquency work: holds, promises, call attempts, task completion, and the
+same-day cancellation of call tasks when a payment cures a loan.
+
+Every function is atomic, locks what it changes, checks the actor's role and writes an audit row.
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import PAYMENT_ROLES, Role, user_has_role
+from audit.services import audit_record
+from borrowers.models import Loan
+from delinquency.models import CallAttempt, CallTask, Hold, Promise
+from lossmit.errors import BadInput, DomainError, NotFound, PermissionRefused
+
+
+def _require(actor, *roles: str, message: str) -> None:
+    if not user_has_role(actor, *roles):
+        raise PermissionRefused("forbidden", message)
+
+
+def _loan(loan_id: int, *, lock: bool = False) -> Loan:
+    rows = Loan.objects.select_for_update() if lock else Loan.objects
+    try:
+        return rows.get(pk=loan_id)
+    except Loan.DoesNotExist:
+        raise NotFound("loan_not_found", "No such loan.") from None
+
+
+def _cancel_open_tasks(loan_id: int, *, reasons, cancel_reason: str) -> list[int]:
+    tasks = CallTask.objects.select_for_update().filter(loan_id=loan_id, status=CallTask.Status.OPEN)
+    if reasons is not None:
+        tasks = tasks.filter(reason__in=reasons)
+    ids = list(tasks.values_list("pk", flat=True))
+    if ids:
+        CallTask.objects.filter(pk__in=ids).update(
+            status=CallTask.Status.CANCELLED, cancel_reason=cancel_reason, closed_at=timezone.now()
+        )
+    return ids
+
+
+@transaction.atomic
+def tasks_cancel_for_cured_loan(*, loan_id: int, on: date | None = None, actor=None) -> list[int]:
+    """Cancel the loan's open delinquency call tasks when it is no longer past due on `on`
+    (default today), so a borrower who just paid is not called (users.md: Maria's tasks vanish
+    the moment the payment posts). A loan that is no longer active (paid off) loses every open
+    task. Does nothing for a loan still past due. Call it inside the payment's transaction,
+    after the loan's next due date has moved. Returns the ids of the tasks cancelled.
+    """
+    on = on or timezone.localdate()
+    loan = _loan(loan_id)
+    if loan.status != Loan.Status.ACTIVE:
+        ids = _cancel_open_tasks(loan_id, reasons=None, cancel_reason="loan_closed")
+    elif loan.next_due_date >= on:
+        ids = _cancel_open_tasks(loan_id, reasons=CallTask.DELINQUENCY_REASONS, cancel_reason="cured")
+    else:
+        return []
+    if ids:
+        audit_record(
+            actor=actor,
+            action="call_task.cancel_cured",
+            obj=loan,
+            loan_id=loan.pk,
+            after={"cancelled_task_ids": ids},
+            note=f"{len(ids)} open call task(s) cancelled: the loan is not past due on {on.isoformat()}",
+        )
+    return ids
+
+
+def _hold_dict(hold: Hold) -> dict:
+    return {
+        "kind": hold.kind,
+        "start_date": hold.start_date.isoformat(),
+        "end_date": hold.end_date.isoformat() if hold.end_date else None,
+        "reason": hold.reason,
+    }
+
+
+@transaction.atomic
+def hold_create(*, actor, loan_id: int, kind: str, start_date: date, reason: str, end_date: date | None = None) -> Hold:
+    """Put a loan under a hold. Specialists and managers. A hold that stops collection activity
+    and is in force today cancels the loan's open call tasks at once (reason "hold")."""
+    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may place holds.")
+    if kind not in Hold.Kind.values:
+        raise BadInput("invalid_kind", "Unknown hold kind.", fields={"kind": ["Choose a valid kind."]})
+    if not reason.strip():
+        raise BadInput("reason_required", "Say why the hold is placed.", fields={"reason": ["Required."]})
+    if end_date is not None and end_date < start_date:
+        raise BadInput("invalid_dates", "The hold cannot end before it starts.", fields={"end_date": ["Too early."]})
+    loan = _loan(loan_id, lock=True)
+    hold = Hold.objects.create(
+        loan=loan, kind=kind, start_date=start_date, end_date=end_date, reason=reason.strip(), created_by=actor
+    )
+    cancelled = []
+    if kind in Hold.NO_TASK_KINDS and hold.is_active_on(timezone.localdate()):
+        cancelled = _cancel_open_tasks(loan.pk, reasons=None, cancel_reason="hold")
+    audit_record(
+        actor=actor,
+        action="hold.create",
+        obj=hold,
+        loan_id=loan.pk,
+        after={**_hold_dict(hold), "cancelled_task_ids": cancelled},
+        note=reason.strip(),
+    )
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, actor, hold_id: int, on: date | None = None, note: str = "") -> Hold:
+    """End a hold on `on` (default today; the hold covers up to the day before). Managers only:
+    lifting a bankruptcy stay or a cease request wrongly is a violation, so a second person acts."""
+    _require(actor, Role.MANAGER, message="Only managers may release holds.")
+    on = on or timezone.localdate()
+    hold = Hold.objects.select_for_update().filter(pk=hold_id).first()
+    if hold is None:
+        raise NotFound("hold_not_found", "No such hold.")
+    if hold.released_at is not None:
+        raise DomainError("already_released", "This hold has already been released.")
+    before = _hold_dict(hold)
+    hold.end_date = max(hold.start_date, on - timedelta(days=1))
+    hold.released_by = actor
+    hold.released_at = timezone.now()
+    hold.save(update_fields=["end_date", "released_by", "released_at"])
+    audit_record(
+        actor=actor,
+        action="hold.release",
+        obj=hold,
+        loan_id=hold.loan_id,
+        before=before,
+        after=_hold_dict(hold),
+        note=note,
+    )
+    return hold
+
+
+@transaction.atomic
+def promise_create(
+    *, actor, loan_id: int, amount: Decimal, promised_date: date, created_on: date | None = None
+) -> Promise:
+    """Record a borrower's promise to pay. The nightly scan judges it kept or broken by the
+    payments posted from today through the promised date plus the grace days."""
+    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may record promises.")
+    created_on = created_on or timezone.localdate()
+    if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise BadInput("invalid_amount", "The amount must be a positive number of cents.", fields={"amount": ["Bad."]})
+    if promised_date < created_on:
+        raise BadInput(
+            "invalid_date", "A promise cannot be dated in the past.", fields={"promised_date": ["Too early."]}
+        )
+    loan = _loan(loan_id)
+    promise = Promise.objects.create(
+        loan=loan, amount=amount, promised_date=promised_date, created_on=created_on, created_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="promise.create",
+        obj=promise,
+        loan_id=loan.pk,
+        after={"amount": str(amount), "promised_date": promised_date.isoformat()},
+    )
+    return promise
+
+
+@transaction.atomic
+def call_attempt_record(
+    *,
+    actor,
+    task_id: int,
+    outcome: str,
+    at: datetime | None = None,
+    note: str = "",
+    complete: bool | None = None,
+) -> CallAttempt:
+    """Log a call attempt on a task. Refused when the call is not allowed now (outside 8:00-21:00
+    local, 7 attempts in 7 days, within 7 days after a conversation, a no-call hold): the
+    queue's compliance rules are enforced here too, not only shown. A right-party contact
+    completes the task unless `complete` says otherwise."""
+    from delinquency.selectors import call_compliance
+
+    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may log calls.")
+    if outcome not in CallAttempt.Outcome.values:
+        raise BadInput("invalid_outcome", "Unknown call outcome.", fields={"outcome": ["Choose a valid outcome."]})
+    at = at or timezone.now()
+    task = CallTask.objects.select_for_update().select_related("loan").filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("task_not_found", "No such task.")
+    if task.status != CallTask.Status.OPEN:
+        raise DomainError("task_closed", "This task is no longer open.")
+    _loan(task.loan_id, lock=True)  # serialise attempts on one loan: the 7-in-7 count must hold
+    check = call_compliance(loan_id=task.loan_id, now=at)
+    if not check.callable_now:
+        raise DomainError("not_callable", check.blocked_reason)
+    attempt = CallAttempt.objects.create(
+        loan_id=task.loan_id, task=task, at=at, outcome=outcome, made_by=actor, note=note
+    )
+    if complete is None:
+        complete = outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT
+    if complete:
+        task.status = CallTask.Status.DONE
+        task.closed_at = at
+        task.save(update_fields=["status", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="call.attempt",
+        obj=attempt,
+        loan_id=task.loan_id,
+        after={"outcome": outcome, "task_id": task.pk, "task_status": task.status},
+        note=note,
+    )
+    return attempt
+
+
+@transaction.atomic
+def call_task_complete(*, actor, task_id: int, note: str = "") -> CallTask:
+    """Mark a task done (a written notice sent, a case deadline met)."""
+    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may complete tasks.")
+    task = CallTask.objects.select_for_update().filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("task_not_found", "No such task.")
+    if task.status != CallTask.Status.OPEN:
+        raise DomainError("task_closed", "This task is no longer open.")
+    task.status = CallTask.Status.DONE
+    task.closed_at = timezone.now()
+    task.note = note[:200]
+    task.save(update_fields=["status", "closed_at", "note"])
+    audit_record(actor=actor, action="call_task.complete", obj=task, loan_id=task.loan_id, note=note)
+    return task

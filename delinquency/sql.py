@@ -1,0 +1,56 @@
+"""SQL fragments that differ between PostgreSQL (the production target) and SQLite (the
+embedded default). The scan's statements are written once with these helpers.
+
+Dates travel as ISO strings in named parameters: `Dialect.date("as_of")` reads one.
+"""
+
+from django.db import connection
+
+
+class Dialect:
+    def __init__(self, vendor: str):
+        self.pg = vendor == "postgresql"
+
+    def date(self, name: str) -> str:
+        return f"CAST(%({name})s AS date)" if self.pg else f"%({name})s"
+
+    def add_days(self, expr: str, days: str) -> str:
+        """`expr` (a date) plus `days` (an integer expression) as a date."""
+        return f"(({expr}) + ({days}))" if self.pg else f"date(julianday({expr}) + ({days}))"
+
+    def days_between(self, later: str, earlier: str) -> str:
+        """Whole days from `earlier` to `later` (may be negative)."""
+        return (
+            f"(({later}) - ({earlier}))" if self.pg else f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+        )
+
+    def year(self, expr: str) -> str:
+        return f"CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER)" if self.pg else f"CAST(strftime('%%Y', {expr}) AS INTEGER)"
+
+    def month(self, expr: str) -> str:
+        return (
+            f"CAST(EXTRACT(MONTH FROM {expr}) AS INTEGER)" if self.pg else f"CAST(strftime('%%m', {expr}) AS INTEGER)"
+        )
+
+    def day(self, expr: str) -> str:
+        return f"CAST(EXTRACT(DAY FROM {expr}) AS INTEGER)" if self.pg else f"CAST(strftime('%%d', {expr}) AS INTEGER)"
+
+    def greatest(self, *exprs: str) -> str:
+        return f"{'GREATEST' if self.pg else 'MAX'}({', '.join(exprs)})"
+
+    def least(self, *exprs: str) -> str:
+        return f"{'LEAST' if self.pg else 'MIN'}({', '.join(exprs)})"
+
+    def money_text(self, expr: str) -> str:
+        """A money amount as text with two places (SQLite keeps decimals as numbers)."""
+        return f"CAST(({expr}) AS TEXT)" if self.pg else f"printf('%%.2f', {expr})"
+
+    def text(self, expr: str) -> str:
+        return f"CAST(({expr}) AS TEXT)"
+
+    def json(self, expr: str) -> str:
+        return f"CAST(({expr}) AS jsonb)" if self.pg else f"({expr})"
+
+
+def current_dialect() -> Dialect:
+    return Dialect(connection.vendor)

@@ -1,0 +1,73 @@
+"""Celery tasks of the nightly scan. They only carry dates and id ranges and call scan.py.
+
+nightly -> scan_business_date(date) -> chord(group(scan_chunk_task x N), scan_finish_task)
+scan_finish_task then starts the next missed business date, if the night is catching up.
+"""
+
+import logging
+from datetime import date
+
+from celery import Task, chord, shared_task
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from delinquency import scan
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="delinquency.scan_nightly")
+def scan_nightly() -> list[str]:
+    """Beat entry: scan every business date since the last completed scan (a missed night is
+    caught up), oldest first, one date after the other."""
+    dates = scan.dates_to_scan(scan.default_business_date())
+    if dates:
+        scan_business_date.delay(dates[0].isoformat(), [d.isoformat() for d in dates[1:]])
+    return [d.isoformat() for d in dates]
+
+
+@shared_task(name="delinquency.scan_business_date")
+def scan_business_date(as_of: str, then: list[str] | None = None) -> str:
+    """Claim the date's lock and fan the chunks out as a chord."""
+    day = date.fromisoformat(as_of)
+    chunks = scan.chunks_for_active_loans()
+    try:
+        scan.scan_claim(as_of=day, chunks_total=len(chunks))
+    except scan.ScanLocked as exc:
+        logger.warning("%s", exc)
+        return "locked"
+    header = [scan_chunk_task.s(as_of, c.lo, c.hi) for c in chunks]
+    finish = scan_finish_task.s(as_of, then or [])
+    if header:
+        chord(header)(finish)
+    else:
+        finish.delay([])
+    return "dispatched"
+
+
+class ChunkTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Retries exhausted: record it; the run ends failed and the next night rescans the date.
+        scan.scan_record_failure(as_of=date.fromisoformat(args[0]), where=f"chunk {args[1]}-{args[2]}", error=repr(exc))
+
+
+@shared_task(
+    name="delinquency.scan_chunk",
+    base=ChunkTask,
+    autoretry_for=(OperationalError, InterfaceError, DatabaseError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def scan_chunk_task(as_of: str, lo: int, hi: int) -> int:
+    """One chunk: a few set-based statements in one transaction. Idempotent, retried alone."""
+    return scan.scan_chunk(as_of=date.fromisoformat(as_of), lo=lo, hi=hi)
+
+
+@shared_task(name="delinquency.scan_finish")
+def scan_finish_task(counts: list[int], as_of: str, then: list[str]) -> dict:
+    run = scan.scan_finish(as_of=date.fromisoformat(as_of), loans_scanned=sum(counts), chunks_done=len(counts))
+    if then:
+        scan_business_date.delay(then[0], then[1:])
+    return {"business_date": as_of, "status": run.status, "loans": run.loans_scanned, "tasks": run.task_counts}
