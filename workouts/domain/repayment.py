@@ -5,11 +5,13 @@
 (Fannie Mae D2-3.2-02). The contractual payment includes escrow.
 
 Modelling choices where domain.md is silent:
-- Both sides of the comparison are money, so each is rounded half-up to the cent before they
-  are compared (1.50 x 2,166.95 = 3,250.425 -> 3,250.43).
+- The test is the formula's, on exact values: contractual + past_due / months <= ratio x
+  contractual (1.50 x 2,166.95 = 3,250.425 is the limit, not 3,250.43). The reported
+  `plan_payment` is then rounded half-up to the cent.
 - Every month but the last collects the rounded share `to_cents(past_due / months)`; the last
   collects what is left, so the shares sum to the past-due amount exactly. The last payment can
-  therefore differ from `plan_payment` by a few cents either way.
+  therefore differ from `plan_payment` by a few cents; a month count whose last payment would
+  round above the (rounded) limit is skipped, so no plan payment ever exceeds the limit.
 - Plan installments fall on the note's due dates, starting with the first due date after
   `as_of` (the installments due through `as_of` are what the plan repays).
 """
@@ -70,13 +72,16 @@ def repayment_plan(
     if past_due <= 0:
         reason = Reason("nothing_past_due", "Nothing is past due, so there is nothing to repay.")
         return RepaymentPlanResult(eligible=False, reasons=(reason,), **base)
-    limit = to_cents(ratio * contractual_payment)
+    with working_context():
+        exact_limit = ratio * contractual_payment
+    limit = to_cents(exact_limit)
     for months in range(1, max_months + 1):
         with working_context():
+            fits = contractual_payment + past_due / months <= exact_limit
             share = to_cents(past_due / months)
         plan_payment = contractual_payment + share
-        if plan_payment <= limit:
-            last_share = past_due - share * (months - 1)
+        last_share = past_due - share * (months - 1)
+        if fits and contractual_payment + last_share <= limit:
             schedule = tuple(
                 PlanInstallment(
                     number=n,
