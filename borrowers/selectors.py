@@ -1,0 +1,174 @@
+"""Reads of borrower accounts for the pages.
+
+Visibility: every Lossmit role (Specialist, Manager, Admin) reads every loan. The team works
+each other's loans when someone is out, a borrower may call whoever picks up, and managers and
+admins review across the portfolio; what is restricted is *acting* (posting and returning
+payments is for specialists and managers, enforced by the services). A signed-in user with no
+role sees nothing: the selectors return no rows and the views answer 403.
+
+Each selector owns its joins and prefetches so a page runs a fixed number of queries whatever
+the portfolio size.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Concat, Replace
+from django.http import Http404
+
+from accounts.roles import STAFF_ROLES, user_has_role
+from borrowers.models import LedgerTransaction, Loan, Phone, Valuation
+
+# Fewer digits than this would match most phone numbers in the portfolio: treat the query as
+# text (a loan number prefix, a house number) instead.
+PHONE_MIN_DIGITS = 4
+# Characters people type in phone numbers; a query made only of these and digits is a phone.
+PHONE_QUERY = re.compile(r"^\+?[\d\s().\-]+$")
+PHONE_PUNCTUATION = ("+", " ", "(", ")", "-", ".")
+
+# The loan page shows the latest ledger rows; older ones are one click away.
+LEDGER_PAGE_ROWS = 100
+
+
+def _visible_loans(user) -> QuerySet[Loan]:
+    if not user_has_role(user, *STAFF_ROLES):
+        return Loan.objects.none()
+    return Loan.objects.all()
+
+
+def _digits_only(expression):
+    for char in PHONE_PUNCTUATION:
+        expression = Replace(expression, Value(char), Value(""))
+    return expression
+
+
+def _phone_match(digits: str) -> Q:
+    """Loans whose borrower or co-borrower has a phone containing `digits`, whatever the
+    punctuation stored (404-555-0101, (404) 555 0101, +1 404.555.0101)."""
+    phones = Phone.objects.annotate(digits=_digits_only("number")).filter(digits__contains=digits)
+    return Q(Exists(phones.filter(borrower_id=OuterRef("borrower_id")))) | Q(
+        Exists(phones.filter(borrower_id=OuterRef("co_borrower_id")))
+    )
+
+
+def loan_search(*, user, query: str) -> QuerySet[Loan]:
+    """Loans matching `query`: loan number (prefix), borrower or co-borrower last name or full
+    name (contains), phone number (digits only, at least four), property street address
+    (contains). An empty query lists every loan.
+
+    Ordered active loans first, then by loan number, so paging is stable. Borrower, property
+    and assigned specialist are joined and the borrowers' phones prefetched (one query), so a
+    page of results costs the same whatever it holds.
+    """
+    loans = _visible_loans(user)
+    query = " ".join(query.split())
+    if query:
+        match = (
+            Q(loan_number__startswith=query)
+            | Q(borrower__last_name__icontains=query)
+            | Q(borrower_full_name__icontains=query)
+            | Q(co_borrower__last_name__icontains=query)
+            | Q(co_borrower_full_name__icontains=query)
+            | Q(property__address1__icontains=query)
+        )
+        digits = re.sub(r"\D", "", query)
+        if PHONE_QUERY.match(query) and len(digits) >= PHONE_MIN_DIGITS:
+            match |= _phone_match(digits)
+        loans = loans.annotate(
+            borrower_full_name=Concat("borrower__first_name", Value(" "), "borrower__last_name"),
+            co_borrower_full_name=Concat("co_borrower__first_name", Value(" "), "co_borrower__last_name"),
+        ).filter(match)
+    return (
+        loans.select_related("borrower", "property", "assigned_to")
+        .prefetch_related(Prefetch("borrower__phones", queryset=Phone.objects.order_by("-is_primary", "id")))
+        .annotate(
+            status_rank=Case(
+                When(status=Loan.Status.ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("status_rank", "loan_number", "id")
+    )
+
+
+def loan_detail(*, user, loan_id: int) -> Loan:
+    """One loan with everything its page shows: borrower and co-borrower with their phones
+    (primary first), the property with its valuations (newest first; `latest_valuation` is set
+    on the loan), and the assigned specialist. Raises Http404 when unknown or not visible."""
+    phones = Phone.objects.order_by("-is_primary", "id")
+    loan = (
+        _visible_loans(user)
+        .select_related("borrower", "co_borrower", "property", "assigned_to")
+        .prefetch_related(
+            Prefetch("borrower__phones", queryset=phones),
+            Prefetch("co_borrower__phones", queryset=phones),
+            Prefetch("property__valuations", queryset=Valuation.objects.order_by("-valued_on", "-id")),
+        )
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None:
+        raise Http404("No such loan.")
+    valuations = list(loan.property.valuations.all())
+    loan.latest_valuation = valuations[0] if valuations else None
+    return loan
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[LedgerTransaction]
+    total: int
+
+    @property
+    def is_capped(self) -> bool:
+        return len(self.rows) < self.total
+
+
+def loan_ledger(*, loan: Loan, limit: int | None = LEDGER_PAGE_ROWS) -> LedgerPage:
+    """The loan's ledger, newest first, at most `limit` rows (None for all), with the total
+    count. Each row carries `reversed_by` and `created_by` (joined), so the page can mark
+    reversed payments and offer a return on live ones without a query per row."""
+    rows = (
+        LedgerTransaction.objects.filter(loan=loan)
+        .select_related("reversed_by", "reversal_of", "created_by")
+        .order_by("-seq")
+    )
+    total = rows.count()
+    page = list(rows if limit is None else rows[:limit])
+    for row in page:
+        row.is_reversed = hasattr(row, "reversed_by")  # joined above: no query
+    return LedgerPage(rows=page, total=total)
+
+
+def loan_payment(*, user, loan_id: int, payment_id: int) -> LedgerTransaction:
+    """A payment row of a visible loan (Http404 otherwise): the target of a returned payment."""
+    row = (
+        LedgerTransaction.objects.filter(
+            pk=payment_id, loan_id=loan_id, loan__in=_visible_loans(user), kind=LedgerTransaction.Kind.PAYMENT
+        )
+        .select_related("loan", "reversed_by")
+        .first()
+    )
+    if row is None:
+        raise Http404("No such payment.")
+    return row
+
+
+def days_past_due(next_due_date: date, as_of: date) -> int:
+    """Days since the oldest unpaid installment fell due (Reg X 1024.31; domain.md s.1)."""
+    return max(0, (as_of - next_due_date).days)
+
+
+# (lowest days past due, label) per bucket, domain.md section 1.
+BUCKETS = ((120, "120+"), (90, "90-119"), (60, "60-89"), (30, "30-59"), (1, "1-29"), (0, "current"))
+
+
+def delinquency_bucket(dpd: int) -> str:
+    return next(label for floor, label in BUCKETS if dpd >= floor)
+
+
+def mask_phone(number: str) -> str:
+    """A phone number for lists: only the last four digits show."""
+    digits = re.sub(r"\D", "", number)
+    return f"***-***-{digits[-4:]}" if len(digits) >= 4 else "***"

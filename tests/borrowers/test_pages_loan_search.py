@@ -1,0 +1,201 @@
+"""The loan search page (/loans/) and the start page (/) that leads to it."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from borrowers.models import Loan
+from tests.factories import BorrowerFactory, LoanFactory, PhoneFactory, PropertyFactory
+
+NEW_YORK = ZoneInfo("America/New_York")
+SEARCH = reverse("loan-search")
+
+
+@pytest.fixture(autouse=True)
+def today(time_machine):
+    time_machine.move_to(datetime(2026, 11, 27, 12, 0, tzinfo=NEW_YORK), tick=False)
+    return date(2026, 11, 27)
+
+
+@pytest.fixture
+def portfolio(db):
+    """Three loans with distinct names, phones and streets; the last one is paid off."""
+    ada = BorrowerFactory(first_name="Ada", last_name="Okafor")
+    PhoneFactory(borrower=ada, number="(404) 555-0101")
+    carla = BorrowerFactory(first_name="Carla", last_name="Reyes")
+    PhoneFactory(borrower=carla, number="404-555-0202")
+    dan = BorrowerFactory(first_name="Dan", last_name="Brown")
+    eve = BorrowerFactory(first_name="Eve", last_name="Okafor")
+    PhoneFactory(borrower=eve, number="+1 678 555 0303")
+    return {
+        "A": LoanFactory(
+            loan_number="2000000001",
+            borrower=ada,
+            property=PropertyFactory(address1="12 Magnolia Lane", city="Decatur", state="GA"),
+            next_due_date=date(2026, 10, 1),
+        ),
+        "B": LoanFactory(
+            loan_number="2000000002",
+            borrower=carla,
+            property=PropertyFactory(address1="77 Peachtree Road", city="Atlanta", state="GA"),
+        ),
+        "C": LoanFactory(
+            loan_number="1000000003",
+            borrower=dan,
+            co_borrower=eve,
+            property=PropertyFactory(address1="5 Magnolia Court", city="Austin", state="TX"),
+            status=Loan.Status.PAID_OFF,
+        ),
+    }
+
+
+def found(client, query: str) -> list[str]:
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+    return [loan.loan_number for loan in response.context["page"].object_list]
+
+
+def test_home_redirects_to_loan_search(client, specialist):
+    client.force_login(specialist)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == SEARCH
+
+
+@pytest.mark.parametrize("path", ["/", SEARCH])
+def test_anonymous_user_is_sent_to_login(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next={path}"
+
+
+@pytest.mark.parametrize("path", ["/", SEARCH])
+def test_user_without_role_gets_403(client, outsider, path):
+    client.force_login(outsider)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert b"You cannot open this page" in response.content
+
+
+@pytest.mark.parametrize("persona", ["specialist", "manager", "admin_user"])
+def test_every_role_can_search(client, request, persona, portfolio):
+    client.force_login(request.getfixturevalue(persona))
+    assert found(client, "") == ["2000000001", "2000000002", "1000000003"]
+
+
+def test_empty_query_lists_active_loans_first_then_by_loan_number(client, specialist, portfolio):
+    client.force_login(specialist)
+    assert found(client, "") == ["2000000001", "2000000002", "1000000003"]
+
+
+def test_finds_by_loan_number_prefix_only(client, specialist, portfolio):
+    client.force_login(specialist)
+    assert found(client, "2000") == ["2000000001", "2000000002"]
+    assert found(client, "2000000002") == ["2000000002"]
+    assert found(client, "000000") == []  # inside the number, not its start
+
+
+def test_finds_by_borrower_and_co_borrower_last_name(client, specialist, portfolio):
+    client.force_login(specialist)
+    assert found(client, "okafor") == ["2000000001", "1000000003"]
+    assert found(client, "REYES") == ["2000000002"]
+
+
+def test_finds_by_full_name(client, specialist, portfolio):
+    client.force_login(specialist)
+    assert found(client, "Ada Okafor") == ["2000000001"]
+    assert found(client, "eve okafor") == ["1000000003"]
+    assert found(client, "  Carla   Reyes ") == ["2000000002"]
+
+
+def test_finds_by_phone_digits_whatever_the_punctuation(client, specialist, portfolio):
+    client.force_login(specialist)
+    assert found(client, "4045550101") == ["2000000001"]
+    assert found(client, "555-0202") == ["2000000002"]
+    assert found(client, "(678) 555-0303") == ["1000000003"]  # the co-borrower's phone
+    assert found(client, "404 555") == ["2000000001", "2000000002"]
+
+
+def test_short_digit_queries_do_not_match_phones(client, specialist, portfolio):
+    client.force_login(specialist)
+    assert found(client, "555") == []
+
+
+def test_finds_by_street_address(client, specialist, portfolio):
+    client.force_login(specialist)
+    assert found(client, "magnolia") == ["2000000001", "1000000003"]
+    assert found(client, "77 Peachtree") == ["2000000002"]
+
+
+def test_no_match_shows_an_empty_state(client, specialist, portfolio):
+    client.force_login(specialist)
+    response = client.get(SEARCH, {"q": "Zebulon"})
+    assert response.context["page"].paginator.count == 0
+    assert "No loans match “Zebulon”." in response.content.decode()
+
+
+def test_results_row_shows_the_loan_facts_and_masks_the_phone(client, specialist, portfolio):
+    client.force_login(specialist)
+    html = client.get(SEARCH, {"q": "2000000001"}).content.decode()
+    assert "Ada Okafor" in html
+    assert "***-***-0101" in html
+    assert "555-0101" not in html
+    assert "Decatur, GA" in html
+    assert "Fannie Mae" in html
+    assert "Oct 1, 2026" in html
+    # 2026-11-27 minus 2026-10-01: 57 days past due, bucket 30-59.
+    assert '57 <span class="badge bucket-30-59">30-59</span>' in html
+    assert "188,000.00" in html
+    assert "Active" in html
+
+
+def test_paging_is_25_a_page_in_loan_number_order(client, specialist):
+    loans = [LoanFactory(loan_number=f"55{n:08d}") for n in range(30)]
+    numbers = sorted(loan.loan_number for loan in loans)
+    client.force_login(specialist)
+    first = client.get(SEARCH, {"q": "55"})
+    second = client.get(SEARCH, {"q": "55", "page": 2})
+    assert [loan.loan_number for loan in first.context["page"]] == numbers[:25]
+    assert [loan.loan_number for loan in second.context["page"]] == numbers[25:]
+    assert "Page 1 of 2" in first.content.decode()
+    assert "?q=55&amp;page=2" in first.content.decode()
+
+
+def test_out_of_range_page_shows_the_last_page(client, specialist):
+    for n in range(30):
+        LoanFactory(loan_number=f"55{n:08d}")
+    client.force_login(specialist)
+    assert client.get(SEARCH, {"q": "55", "page": 99}).context["page"].number == 2
+    assert client.get(SEARCH, {"q": "55", "page": "x"}).context["page"].number == 1
+
+
+def test_htmx_request_gets_only_the_results_partial(client, specialist, portfolio):
+    client.force_login(specialist)
+    response = client.get(SEARCH, {"q": "okafor"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="results"')
+    assert "<html" not in html
+    assert "2 loans matching “okafor”" in html
+
+
+def _make_loans(count: int) -> None:
+    for n in range(count):
+        loan = LoanFactory(loan_number=f"77{n:08d}")
+        PhoneFactory(borrower=loan.borrower)
+        PhoneFactory(borrower=loan.borrower, is_primary=False)
+
+
+# session, user, roles, count, page of loans, phones
+SEARCH_QUERIES = 6
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_search_page_runs_a_fixed_number_of_queries(client, specialist, django_assert_max_num_queries, count):
+    _make_loans(count)
+    client.force_login(specialist)
+    with django_assert_max_num_queries(SEARCH_QUERIES):
+        response = client.get(SEARCH, {"q": "77"})
+    assert response.context["page"].paginator.count == count
