@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("accounts.api_urls")),
     path("", include("borrowers.api_urls")),
     path("", include("delinquency.api_urls")),
     path("", include("rules.api_urls")),

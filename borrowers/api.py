@@ -1,0 +1,388 @@
+"""/api/v1/ loans, borrowers, ledger and payments.
+
+Thin views: shape-check the input with a serializer, call the same service as the pages, answer
+with a serializer. Every Lossmit role reads every loan (borrowers/selectors.py explains why);
+what a role may change is the services' decision (PermissionRefused becomes 403).
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import ErrorSerializer, HasLossmitRole, error_responses
+from borrowers import services
+from borrowers.filters import BorrowerFilter, LoanFilter
+from borrowers.models import Borrower, LedgerTransaction, Loan, Phone, Valuation
+from borrowers.serializers import (
+    BorrowerDetailSerializer,
+    BorrowerListSerializer,
+    LedgerTransactionSerializer,
+    LoanBoardSerializer,
+    LoanDetailSerializer,
+    LoanListSerializer,
+    PaymentPostSerializer,
+    PaymentResultSerializer,
+    PaymentReturnResultSerializer,
+    PaymentReturnSerializer,
+)
+from delinquency.models import Hold, ScanRun
+from lossmit.errors import DomainError
+from lossmit.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+
+# A bulk boarding request is one transaction; past this size a feed should send batches.
+BULK_MAX_LOANS = 500
+
+
+class StablePagination(PageNumberPagination):
+    """Page-number pagination; every list orders by a unique key so pages never overlap."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def status_as_of_getter() -> Callable[[], date]:
+    """The date loans without a scan row are computed as of: the latest finished scan's business
+    date, else today (api-contract.md). Looked up at most once per request, and only if needed."""
+    cached: list[date] = []
+
+    def get() -> date:
+        if not cached:
+            latest = (
+                ScanRun.objects.filter(status=ScanRun.Status.DONE)
+                .order_by("-business_date")
+                .values_list("business_date", flat=True)
+                .first()
+            )
+            cached.append(latest or timezone.localdate())
+        return cached[0]
+
+    return get
+
+
+class LossmitAPIView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        request.lossmit_status_as_of = status_as_of_getter()
+
+    def get_serializer_context(self) -> dict:
+        context = {"request": self.request, "view": self, "format": self.format_kwarg}
+        getter = getattr(self.request, "lossmit_status_as_of", None)
+        context["status_as_of"] = getter or status_as_of_getter()
+        return context
+
+
+def _phones() -> Prefetch:
+    return Prefetch("phones", queryset=Phone.objects.order_by("-is_primary", "id"))
+
+
+def loans_for_list() -> QuerySet[Loan]:
+    return Loan.objects.select_related("borrower", "property", "assigned_to", "delinquency").order_by("id")
+
+
+def loans_for_detail() -> QuerySet[Loan]:
+    phones = Phone.objects.order_by("-is_primary", "id")
+    return Loan.objects.select_related(
+        "borrower", "co_borrower", "property", "assigned_to", "delinquency"
+    ).prefetch_related(
+        Prefetch("borrower__phones", queryset=phones),
+        Prefetch("co_borrower__phones", queryset=phones),
+        Prefetch("property__valuations", queryset=Valuation.objects.order_by("-valued_on", "-id")),
+        Prefetch("holds", queryset=Hold.objects.filter(released_at__isnull=True).order_by("start_date", "id")),
+    )
+
+
+def _loan_detail_body(view: LossmitAPIView, loan_id: int) -> dict:
+    loan = loans_for_detail().get(pk=loan_id)
+    return LoanDetailSerializer(loan, context=view.get_serializer_context()).data
+
+
+# --- Loans ------------------------------------------------------------------------------------
+
+
+class LoanListView(LossmitAPIView, generics.ListAPIView):
+    serializer_class = LoanListSerializer
+    pagination_class = StablePagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LoanFilter
+
+    def get_queryset(self) -> QuerySet[Loan]:
+        return loans_for_list()
+
+    @extend_schema(
+        operation_id="loans_list",
+        summary="List loans",
+        description="Loans ordered by id, 50 a page (`page_size` up to 200), with delinquency as of the latest scan.",
+        responses={200: LoanListSerializer(many=True), **error_responses(400, 404)},
+        tags=["loans"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="loans_board",
+        summary="Board a loan (managers, admins)",
+        description=(
+            "Creates the borrower, property and loan with its opening ledger row, as an onboarding feed "
+            "would. `monthly_pi` is computed from balance, rate and remaining term when absent. "
+            "409 `duplicate_loan_number` when the loan number exists."
+        ),
+        request=LoanBoardSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: LoanDetailSerializer, **error_responses(400, 409, 422)},
+        tags=["loans"],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = LoanBoardSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        loan = services.loan_board(actor=request.user, **data.validated_data)
+        return Response(_loan_detail_body(self, loan.pk), status=status.HTTP_201_CREATED)
+
+
+class LoanDetailView(LossmitAPIView, generics.RetrieveAPIView):
+    serializer_class = LoanDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Loan]:
+        return loans_for_detail()
+
+    @extend_schema(
+        operation_id="loans_retrieve",
+        summary="One loan",
+        description="Terms, balances, borrower, property, holds and delinquency as of the latest scan.",
+        responses={200: LoanDetailSerializer, **error_responses(404)},
+        tags=["loans"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class BulkItemErrorSerializer(ErrorSerializer):
+    index = serializers.IntegerField(help_text="Position of the loan in the request list (from 0).")
+
+
+class BulkResultItemSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Position of the loan in the request list (from 0).")
+    id = serializers.IntegerField(help_text="The new loan's id.")
+    loan_number = serializers.CharField(help_text="Servicer loan number.")
+    monthly_pi = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Monthly P&I as boarded.")
+
+
+class BulkErrorSerializer(ErrorSerializer):
+    errors = BulkItemErrorSerializer(many=True, help_text="One entry per refused loan, by index.")
+
+
+def _item_error(index: int, code: str, message: str, fields: dict) -> dict:
+    return {"index": index, "code": code, "message": message, "fields": fields}
+
+
+def _validation_fields(detail) -> dict[str, list[str]]:
+    """A serializer's errors in the API's flat `fields` form (lossmit/api_errors.py)."""
+    from rest_framework.exceptions import ValidationError
+
+    from lossmit.api_errors import exception_handler
+
+    return exception_handler(ValidationError(detail), {}).data["fields"]
+
+
+class LoanBulkBoardView(LossmitAPIView):
+    @extend_schema(
+        operation_id="loans_board_bulk",
+        summary="Board many loans at once (managers, admins)",
+        description=(
+            f"A JSON list of loans shaped as for `POST /loans/` (at most {BULK_MAX_LOANS}). All are validated "
+            "first; then all are boarded in one transaction, or none. On refusal `errors` lists each "
+            "refused loan by its index and `fields` flattens them as `[index].field`."
+        ),
+        request=LoanBoardSerializer(many=True),
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: inline_serializer(
+                "BulkBoardResult",
+                {
+                    "count": serializers.IntegerField(help_text="Loans boarded."),
+                    "results": BulkResultItemSerializer(many=True, help_text="The boarded loans, in request order."),
+                },
+            ),
+            400: OpenApiResponse(BulkErrorSerializer, description="Bad input; nothing was boarded."),
+            409: OpenApiResponse(BulkErrorSerializer, description="A rule refused a loan; nothing was boarded."),
+            **error_responses(422),
+        },
+        tags=["loans"],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        items = request.data
+        if not isinstance(items, list) or not items or len(items) > BULK_MAX_LOANS:
+            raise DomainError(
+                "invalid",
+                f"Send a JSON list of 1 to {BULK_MAX_LOANS} loans.",
+                status=400,
+                fields={"non_field_errors": [f"Expected a list of 1 to {BULK_MAX_LOANS} loans."]},
+            )
+        shaped = LoanBoardSerializer(data=items, many=True)
+        if not shaped.is_valid():
+            errors = [
+                _item_error(i, "invalid", "The loan has invalid fields.", _validation_fields(e))
+                for i, e in enumerate(shaped.errors)
+                if e
+            ]
+            return self._refused(errors, status.HTTP_400_BAD_REQUEST, "invalid", "Some loans have invalid fields.")
+        results, errors, refusal_status = [], [], None
+        with transaction.atomic():
+            for index, fields in enumerate(shaped.validated_data):
+                try:
+                    loan = services.loan_board(actor=request.user, **fields)
+                except DomainError as exc:
+                    errors.append(_item_error(index, exc.code, exc.message, exc.fields))
+                    refusal_status = refusal_status or exc.status
+                    if exc.status in (401, 403):
+                        break  # the actor may board nothing; the rest would say the same
+                    continue
+                results.append(
+                    {"index": index, "id": loan.pk, "loan_number": loan.loan_number, "monthly_pi": loan.monthly_pi}
+                )
+            if errors:
+                transaction.set_rollback(True)
+        if errors:
+            code, message = errors[0]["code"], errors[0]["message"]
+            if len(errors) > 1:
+                code, message = "bulk_refused", f"{len(errors)} loans were refused; nothing was boarded."
+            return self._refused(errors, refusal_status, code, message)
+        body = {"count": len(results), "results": BulkResultItemSerializer(results, many=True).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _refused(errors: list[dict], http_status: int, code: str, message: str) -> Response:
+        fields = {f"[{e['index']}].{name}": msgs for e in errors for name, msgs in e["fields"].items()}
+        return Response({"code": code, "message": message, "fields": fields, "errors": errors}, status=http_status)
+
+
+# --- Ledger and payments ----------------------------------------------------------------------
+
+
+class LoanLedgerView(LossmitAPIView, generics.ListAPIView):
+    serializer_class = LedgerTransactionSerializer
+    pagination_class = StablePagination
+
+    def get_queryset(self) -> QuerySet[LedgerTransaction]:
+        return (
+            LedgerTransaction.objects.filter(loan_id=self.kwargs["pk"])
+            .select_related("reversed_by", "created_by")
+            .order_by("seq")
+        )
+
+    @extend_schema(
+        operation_id="loans_ledger",
+        summary="A loan's ledger",
+        description="Every ledger row of the loan in posting order (`seq`), 50 a page.",
+        responses={200: LedgerTransactionSerializer(many=True), **error_responses(404)},
+        tags=["ledger"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        generics.get_object_or_404(Loan.objects.only("pk"), pk=kwargs["pk"])
+        return super().get(request, *args, **kwargs)
+
+
+class LoanPaymentView(LossmitAPIView):
+    @extend_schema(
+        operation_id="payments_post",
+        summary="Post a payment (specialists, managers)",
+        description=(
+            "Posts a borrower payment: late charges due by the payment date are assessed first, the cash "
+            "lands in suspense and fills whole installments oldest first; the rest pays charges, fees, "
+            "then principal. Send an `Idempotency-Key` so a retry cannot post twice."
+        ),
+        request=PaymentPostSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: PaymentResultSerializer, **error_responses(400, 404, 409, 422)},
+        tags=["payments"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        data = PaymentPostSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.payment_post(actor=request.user, loan_id=pk, **data.validated_data)
+        applications = row.applications.select_related("reversed_by", "created_by").order_by("seq")
+        body = PaymentResultSerializer(
+            {"payment": row, "applications": applications, "loan": Loan.objects.get(pk=row.loan_id)}
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PaymentReturnView(LossmitAPIView):
+    @extend_schema(
+        operation_id="payments_return_nsf",
+        summary="Return a payment as NSF (specialists, managers)",
+        description=(
+            "Reverses a returned payment exactly: later payments are reversed and reapplied in order, "
+            "then any late charges the return makes due are assessed. 409 `already_reversed` when the "
+            "payment was already returned."
+        ),
+        request=PaymentReturnSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: PaymentReturnResultSerializer, **error_responses(400, 404, 409, 422)},
+        tags=["payments"],
+    )
+    @idempotent
+    def post(self, request: Request, pk: int) -> Response:
+        data = PaymentReturnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.payment_reverse_nsf(actor=request.user, payment_id=pk, **data.validated_data)
+        body = PaymentReturnResultSerializer({"reversal": row, "loan": Loan.objects.get(pk=row.loan_id)}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+# --- Borrowers --------------------------------------------------------------------------------
+
+
+class BorrowerListView(LossmitAPIView, generics.ListAPIView):
+    serializer_class = BorrowerListSerializer
+    pagination_class = StablePagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BorrowerFilter
+
+    def get_queryset(self) -> QuerySet[Borrower]:
+        return Borrower.objects.prefetch_related(_phones()).order_by("id")
+
+    @extend_schema(
+        operation_id="borrowers_list",
+        summary="List borrowers",
+        description="Borrowers ordered by id, 50 a page; phone numbers show their last four digits only.",
+        responses={200: BorrowerListSerializer(many=True), **error_responses(400, 404)},
+        tags=["borrowers"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class BorrowerDetailView(LossmitAPIView, generics.RetrieveAPIView):
+    serializer_class = BorrowerDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Borrower]:
+        loans = Loan.objects.only("id", "loan_number", "status", "borrower_id", "co_borrower_id").order_by("id")
+        return Borrower.objects.prefetch_related(
+            _phones(), Prefetch("loans", queryset=loans), Prefetch("co_borrowed_loans", queryset=loans)
+        )
+
+    @extend_schema(
+        operation_id="borrowers_retrieve",
+        summary="One borrower",
+        description="The borrower with full phone numbers and their loans.",
+        responses={200: BorrowerDetailSerializer, **error_responses(404)},
+        tags=["borrowers"],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
