@@ -155,8 +155,21 @@ def payoff_amount(state: LoanState, on: date) -> Decimal:
     return total + simulated.principal + state.late_charges + state.fees - state.suspense
 
 
-def post_payment(state: LoanState, amount: Decimal, on: date) -> Posting:
-    """Movements for a payment of `amount` received `on`, and the resulting state."""
+def post_payment(
+    state: LoanState,
+    amount: Decimal,
+    on: date,
+    *,
+    late_charges_payable: Decimal | None = None,
+    fees_payable: Decimal | None = None,
+) -> Posting:
+    """Movements for a payment of `amount` received `on`, and the resulting state.
+
+    `late_charges_payable` and `fees_payable` cap the charges this payment may pay (default: all
+    outstanding). A payment reposted after an earlier returned payment may only pay the charges
+    that existed when it was first received, or the loan would not end as if the returned
+    payment had never arrived.
+    """
     validate_amount(amount)
     movements = [Movement(kind=PAYMENT, amount=amount, suspense=amount)]
     state = apply_movement(state, movements[0])
@@ -180,8 +193,10 @@ def post_payment(state: LoanState, amount: Decimal, on: date) -> Posting:
 
     all_billed_paid = state.next_due_date > last_billable or state.principal == 0
     if all_billed_paid and state.suspense > 0:
-        late = min(state.suspense, state.late_charges)
-        fees = min(state.suspense - late, state.fees)
+        late_cap = state.late_charges if late_charges_payable is None else min(late_charges_payable, state.late_charges)
+        fees_cap = state.fees if fees_payable is None else min(fees_payable, state.fees)
+        late = min(state.suspense, max(late_cap, ZERO))
+        fees = min(state.suspense - late, max(fees_cap, ZERO))
         if late or fees:
             move = Movement(
                 kind=CHARGES_PAID, amount=late + fees, late_charges=-late, fees=-fees, suspense=-(late + fees)

@@ -221,9 +221,18 @@ def late_charges_assess(*, loan_id: int, as_of: date, actor=None) -> list[Ledger
 
 
 def _post(
-    writer: _LedgerWriter, amount: Decimal, on: date, reference: str, original_payment_id: int | None = None
+    writer: _LedgerWriter,
+    amount: Decimal,
+    on: date,
+    reference: str,
+    original_payment_id: int | None = None,
+    *,
+    late_charges_payable: Decimal | None = None,
+    fees_payable: Decimal | None = None,
 ) -> LedgerTransaction:
-    result = posting.post_payment(writer.state, amount, on)
+    result = posting.post_payment(
+        writer.state, amount, on, late_charges_payable=late_charges_payable, fees_payable=fees_payable
+    )
     payment_row = writer.write(result.movements[0], reference=reference, original_payment_id=original_payment_id)
     for move in result.movements[1:]:
         writer.write(move, payment=payment_row)
@@ -301,15 +310,37 @@ def payment_reverse_nsf(
     Returns the NSF reversal row of the returned payment.
     """
     _require_payment_role(actor)
-    returned_on = returned_on or timezone.localdate()
+    today = timezone.localdate()
+    returned_on = returned_on or today
+    if returned_on > today:
+        raise DomainError(
+            "future_date",
+            "A payment cannot be returned in the future.",
+            status=400,
+            fields={"returned_on": ["Enter today or an earlier date."]},
+        )
     target = live_payment_row(payment_id)
     loan = _lock_loan(target.loan_id)
     target = live_payment_row(payment_id, loan.pk)  # re-read under the lock
+    if returned_on < target.effective_date:
+        raise DomainError(
+            "returned_before_received",
+            f"The payment was received {target.effective_date.isoformat()}; it cannot be returned before that.",
+            status=400,
+            fields={"returned_on": [f"Enter {target.effective_date.isoformat()} or later."]},
+        )
     before = _balances(loan)
     later = list(
         loan.ledger.filter(
             seq__gte=target.seq, kind__in=PAYMENT_DERIVED_KINDS, reversed_by__isnull=True, reversal_of__isnull=True
         ).order_by("-seq")
+    )
+    # Charges assessed after the returned payment, as they stand before the unwinding: a good
+    # payment reposted below may pay only those that existed when it was first received.
+    later_charges = list(
+        loan.ledger.filter(
+            seq__gt=target.seq, kind__in=(LedgerTransaction.Kind.LATE_CHARGE, LedgerTransaction.Kind.FEE)
+        ).values_list("seq", "effective_date", "late_charges", "fees")
     )
     writer = _LedgerWriter(loan, actor=actor, effective_date=returned_on)
     nsf_row = None
@@ -326,9 +357,22 @@ def payment_reverse_nsf(
     for row in sorted(
         (r for r in later if r.kind == LedgerTransaction.Kind.PAYMENT and r.pk != target.pk), key=lambda r: r.seq
     ):
+        # Replay the payment as payment_post did: charges due by its date first, then the money.
         writer.effective_date = row.effective_date
+        _assess_late_charges(writer, row.effective_date)
+        not_yet = [
+            (late, fees)
+            for seq, on, late, fees in later_charges
+            if on > row.effective_date or (on == row.effective_date and seq > row.seq)
+        ]
         _post(
-            writer, row.amount, row.effective_date, row.reference, original_payment_id=row.original_payment_id or row.pk
+            writer,
+            row.amount,
+            row.effective_date,
+            row.reference,
+            original_payment_id=row.original_payment_id or row.pk,
+            late_charges_payable=writer.state.late_charges - sum((late for late, _ in not_yet), ZERO),
+            fees_payable=writer.state.fees - sum((fees for _, fees in not_yet), ZERO),
         )
     writer.effective_date = returned_on
     _assess_late_charges(writer, returned_on)
@@ -356,6 +400,11 @@ def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | 
     if not reason.strip():
         raise DomainError("reason_required", "Say what the fee is for.", status=400, fields={"reason": ["Required."]})
     loan = _lock_loan(loan_id)
+    if not loan.is_active:
+        # Nothing would ever collect it: a closed loan takes no payments.
+        raise DomainError(
+            "loan_not_active", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}; it takes no fees."
+        )
     before = _balances(loan)
     writer = _LedgerWriter(loan, actor=actor, effective_date=on or timezone.localdate())
     row = writer.write(posting.Movement(kind=posting.FEE, amount=amount, fees=amount), reference=reason)
@@ -366,28 +415,41 @@ def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | 
     return row
 
 
+# Balance column on the loan -> its signed-change column in the ledger.
+LEDGER_COLUMNS = {
+    "principal_balance": "principal",
+    "escrow_balance": "escrow",
+    "suspense_balance": "suspense",
+    "late_charges_outstanding": "late_charges",
+    "fees_outstanding": "fees",
+    "deferred_principal": "deferred",
+}
+
+
 def ledger_mismatches(loan_ids=None):
-    """Loans whose stored balances differ from what their ledger sums to (should be none)."""
-    from django.db.models import F, Q, Sum, Value
-    from django.db.models.functions import Coalesce
+    """Loans whose stored balances differ from what their ledger sums to (should be none).
+
+    Compared in whole cents: SQLite keeps decimals as floating point and SUM()s them inexactly
+    (188,000.00 - 245.81 - 187,754.19 sums to -2.9e-11 there), so each amount is rounded to
+    integer cents before summing. PostgreSQL's numeric is exact either way. The `sum_*`
+    annotations (dollars, for display) are kept for callers.
+    """
+    from django.db.models import DecimalField, F, Q, Sum, Value
+    from django.db.models.functions import Coalesce, Round
 
     loans = Loan.objects.all() if loan_ids is None else Loan.objects.filter(pk__in=loan_ids)
+    hundred = Value(Decimal("100"), output_field=DecimalField(max_digits=4, decimal_places=0))
 
-    def total(column: str):
-        return Coalesce(Sum(f"ledger__{column}"), Value(ZERO))
+    def cents(expression):
+        return Round(expression * hundred)
 
-    return loans.annotate(
-        sum_principal=total("principal"),
-        sum_escrow=total("escrow"),
-        sum_suspense=total("suspense"),
-        sum_late=total("late_charges"),
-        sum_fees=total("fees"),
-        sum_deferred=total("deferred"),
-    ).filter(
-        ~Q(principal_balance=F("sum_principal"))
-        | ~Q(escrow_balance=F("sum_escrow"))
-        | ~Q(suspense_balance=F("sum_suspense"))
-        | ~Q(late_charges_outstanding=F("sum_late"))
-        | ~Q(fees_outstanding=F("sum_fees"))
-        | ~Q(deferred_principal=F("sum_deferred"))
-    )
+    short_names = {"principal": "principal", "escrow": "escrow", "suspense": "suspense"}
+    short_names |= {"late_charges": "late", "fees": "fees", "deferred": "deferred"}
+    annotations = {}
+    mismatch = Q()
+    for balance, column in LEDGER_COLUMNS.items():
+        name = short_names[column]
+        annotations[f"sum_{name}"] = Coalesce(Sum(f"ledger__{column}"), Value(ZERO))
+        annotations[f"cents_{name}"] = Coalesce(Sum(cents(F(f"ledger__{column}"))), Value(ZERO))
+        mismatch |= ~Q(**{f"cents_{name}": cents(F(balance))})
+    return loans.annotate(**annotations).filter(mismatch)
