@@ -73,7 +73,9 @@ def test_current_loan_is_zero_days_past_due(client, specialist, loan):
 def test_shows_borrower_and_co_borrower_with_masked_ssn(client, specialist):
     borrower = BorrowerFactory(first_name="Ada", last_name="Okafor", ssn_last4="6789", email="ada@example.com")
     PhoneFactory(borrower=borrower, number="404-555-0101", kind=Phone.Kind.MOBILE, consent_to_call=True)
-    PhoneFactory(borrower=borrower, number="404-555-0199", kind=Phone.Kind.WORK, consent_to_call=False, is_primary=False)
+    PhoneFactory(
+        borrower=borrower, number="404-555-0199", kind=Phone.Kind.WORK, consent_to_call=False, is_primary=False
+    )
     co = BorrowerFactory(first_name="Ben", last_name="Okafor", ssn_last4="4321", preferred_language="es")
     loan = LoanFactory(borrower=borrower, co_borrower=co)
     client.force_login(specialist)
@@ -140,7 +142,8 @@ def test_ledger_shows_payment_rows_newest_first_with_exact_amounts(client, speci
     rows = response.context["ledger"].rows
     assert [(r.seq, r.kind) for r in rows] == [(3, "installment"), (2, "payment"), (1, "opening")]
     html = response.content.decode()
-    installment = html[html.index('id="txn-%d"' % rows[0].pk) : html.index("</tr>", html.index('id="txn-%d"' % rows[0].pk))]
+    start = html.index(f'id="txn-{rows[0].pk}"')
+    installment = html[start : html.index("</tr>", start)]
     cells = [c.split("</td>")[0] for c in installment.split('<td class="num">')[1:]]
     # amount, principal, interest, escrow, suspense, late charges, principal after
     assert cells == ["1,564.14", "-245.81", "1,018.33", "300.00", "-1,564.14", "", "187,754.19"]
