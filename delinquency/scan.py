@@ -345,7 +345,8 @@ def _cancel_sql(d: Dialect) -> list[str]:
     loan = f"SELECT 1 FROM {T_LOAN} l WHERE l.id = {T_TASK}.loan_id"
     return [
         # Paid off, liquidated or charged off: nothing left to call about.
-        f"{set_cancel}, cancel_reason = 'loan_closed' WHERE {open_in_chunk} AND EXISTS ({loan} AND l.status <> 'active')",
+        f"{set_cancel}, cancel_reason = 'loan_closed' WHERE {open_in_chunk}"
+        f" AND EXISTS ({loan} AND l.status <> 'active')",
         # Under a hold that stops collection activity.
         f"{set_cancel}, cancel_reason = 'hold' WHERE {open_in_chunk} AND EXISTS ({loan} AND "
         f"{_hold_active(d, Hold.NO_TASK_KINDS)})",
@@ -408,7 +409,8 @@ def _tasks_sql(d: Dialect) -> list[str]:
           AND NOT {_hold_active(d, Hold.NO_TASK_KINDS)}
           AND NOT EXISTS (SELECT 1 FROM {T_TASK} t WHERE t.loan_id = ld.loan_id AND t.status = 'open')
           AND NOT EXISTS (SELECT 1 FROM {T_TASK} t WHERE t.loan_id = ld.loan_id AND t.reason = 'early_warning'
-                          AND t.status IN ('open', 'done') AND t.business_date > {d.add_days(as_of, -EARLY_WARNING_REPEAT_DAYS)})
+                          AND t.status IN ('open', 'done')
+                          AND t.business_date > {d.add_days(as_of, -EARLY_WARNING_REPEAT_DAYS)})
     """
     return [_task_insert(d, q) for q in (live, notice, broken, early)]
 
@@ -523,7 +525,8 @@ def tasks_assign() -> int:
                 Loan.objects.filter(id__in=loan_ids[start : start + 5000]).update(assigned_to_id=user_id)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {T_TASK} SET assigned_to_id = (SELECT l.assigned_to_id FROM {T_LOAN} l WHERE l.id = {T_TASK}.loan_id)
+            f"""UPDATE {T_TASK}
+                SET assigned_to_id = (SELECT l.assigned_to_id FROM {T_LOAN} l WHERE l.id = {T_TASK}.loan_id)
                 WHERE status = 'open' AND EXISTS (
                     SELECT 1 FROM {T_LOAN} l WHERE l.id = {T_TASK}.loan_id AND l.assigned_to_id IS NOT NULL
                     AND ({T_TASK}.assigned_to_id IS NULL OR {T_TASK}.assigned_to_id <> l.assigned_to_id))"""

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "delinquency",
     "rules",
     "workouts",
+    "imports",
 ]
 
 MIDDLEWARE = [

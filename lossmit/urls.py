@@ -16,5 +16,6 @@ urlpatterns = [
     path("delinquency/", include("delinquency.urls")),
     path("rules/", include("rules.urls")),
     path("workouts/", include("workouts.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("borrowers.urls")),
 ]

@@ -1,0 +1,318 @@
+"""Set-based boarding and update of loans from a file, shared by the tape and Freddie imports.
+
+A source parses its file into `LoanInput` records; `upsert_chunk` takes a chunk of them and,
+with a handful of queries per chunk (never a query per loan):
+- boards loans it has not seen (borrower, primary phone, property, valuation, loan, and the
+  opening ledger row that makes the ledger sum to the opening balances, as `ledger_open` does);
+- updates loans it has, field by field, only where a value differs; a changed balance is never
+  overwritten silently but written as an ADJUSTMENT ledger row carrying the difference, so
+  `borrowers.services.ledger_mismatches()` stays empty;
+- leaves identical loans alone, so loading the same file twice changes nothing.
+
+It returns the action taken for each record ("new", "updated", "unchanged"); with `write=False`
+it only classifies (the preview and --dry-run).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Max
+from django.utils import timezone
+
+from borrowers.models import Borrower, LedgerTransaction, Loan, Phone, Property, Valuation
+
+NEW = "new"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+
+# Loan columns an import owns. Balances are handled apart (through the ledger); suspense, late
+# charges, fees, assignment and grace terms belong to Lossmit's own servicing and are left alone.
+LOAN_FIELDS = (
+    "investor",
+    "program",
+    "lien_position",
+    "origination_date",
+    "original_balance",
+    "note_rate",
+    "original_term_months",
+    "remaining_term_months",
+    "first_payment_date",
+    "maturity_date",
+    "next_due_date",
+    "monthly_pi",
+    "monthly_escrow",
+    "foreclosure_type",
+)
+BORROWER_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "preferred_language",
+    "mailing_address1",
+    "mailing_city",
+    "mailing_state",
+    "mailing_zip",
+)
+PROPERTY_FIELDS = ("address1", "city", "state", "zip_code", "occupancy")
+# (LoanInput attribute, Loan balance field, ledger delta column, ledger *_after column)
+BALANCES = (
+    ("principal_balance", "principal_balance", "principal", "principal_after"),
+    ("escrow_balance", "escrow_balance", "escrow", "escrow_after"),
+    ("deferred_principal", "deferred_principal", "deferred", "deferred_after"),
+)
+BATCH_SIZE = 1000
+
+
+@dataclass(slots=True)
+class LoanInput:
+    """One loan as a source file describes it, already validated and typed."""
+
+    line: int
+    loan_number: str
+    loan: dict  # LOAN_FIELDS, plus "status" when the source carries it
+    principal_balance: Decimal
+    escrow_balance: Decimal
+    borrower: dict  # BORROWER_FIELDS the source carries
+    property: dict  # PROPERTY_FIELDS
+    phone: str = ""
+    # None: the source does not carry deferred principal, so an update leaves it alone.
+    deferred_principal: Decimal | None = None
+    valuation: tuple[Decimal, date, str, str] | None = None  # value, valued_on, kind, source
+
+
+@dataclass
+class ChunkContext:
+    """What the writes of one run share: who, on which date, with what ledger reference."""
+
+    actor: object = None
+    effective_date: date = field(default_factory=timezone.localdate)
+    reference: str = "import"
+    ledger_rows: int = 0
+
+    @property
+    def actor_or_none(self):
+        return self.actor if getattr(self.actor, "is_authenticated", False) else None
+
+
+def _differs(obj, values: dict) -> list[str]:
+    return [name for name, value in values.items() if getattr(obj, name) != value]
+
+
+def upsert_chunk(records: Sequence[LoanInput], *, ctx: ChunkContext, write: bool) -> list[str]:
+    """Board or update one chunk of records (loan numbers unique within the chunk)."""
+    loans = Loan.objects.filter(loan_number__in=[r.loan_number for r in records]).select_related("borrower", "property")
+    if write:
+        # Payments post under a lock on the loan row; taking it too means an adjustment is always
+        # computed from the balance it replaces (no-op on SQLite, which serialises writers).
+        loans = loans.select_for_update(of=("self",))
+    existing = {loan.loan_number: loan for loan in loans}
+    old = [(r, existing[r.loan_number]) for r in records if r.loan_number in existing]
+    phones: dict[int, Phone] = {}
+    valuations: set[tuple[int, date, Decimal]] = set()
+    if old:
+        for phone in Phone.objects.filter(borrower_id__in=[loan.borrower_id for _, loan in old]).order_by(
+            "-is_primary", "id"
+        ):
+            phones.setdefault(phone.borrower_id, phone)
+        valuations = set(
+            Valuation.objects.filter(property_id__in=[loan.property_id for _, loan in old]).values_list(
+                "property_id", "valued_on", "value"
+            )
+        )
+
+    actions: dict[str, str] = {}
+    new_records = [r for r in records if r.loan_number not in existing]
+    for r in new_records:
+        actions[r.loan_number] = NEW
+
+    loan_updates: list[Loan] = []
+    loan_update_fields: set[str] = set()
+    borrower_updates: list[Borrower] = []
+    borrower_update_fields: set[str] = set()
+    property_updates: list[Property] = []
+    property_update_fields: set[str] = set()
+    phone_updates: list[Phone] = []
+    phone_creates: list[Phone] = []
+    valuation_creates: list[Valuation] = []
+    adjustments: list[tuple[Loan, dict[str, Decimal]]] = []
+
+    for r, loan in old:
+        changed = False
+        loan_fields = _differs(loan, r.loan)
+        deltas = {}
+        for attr, balance_field, _col, _after in BALANCES:
+            value = getattr(r, attr)
+            if value is not None and value != getattr(loan, balance_field):
+                deltas[balance_field] = value - getattr(loan, balance_field)
+        if loan_fields or deltas:
+            changed = True
+            for name in loan_fields:
+                setattr(loan, name, r.loan[name])
+            loan_update_fields.update(loan_fields)
+            if deltas:
+                adjustments.append((loan, deltas))
+                loan_update_fields.update(deltas)
+            loan_updates.append(loan)
+        borrower_fields = _differs(loan.borrower, r.borrower)
+        if borrower_fields:
+            changed = True
+            for name in borrower_fields:
+                setattr(loan.borrower, name, r.borrower[name])
+            borrower_updates.append(loan.borrower)
+            borrower_update_fields.update(borrower_fields)
+        property_fields = _differs(loan.property, r.property)
+        if property_fields:
+            changed = True
+            for name in property_fields:
+                setattr(loan.property, name, r.property[name])
+            property_updates.append(loan.property)
+            property_update_fields.update(property_fields)
+        if r.phone:
+            phone = phones.get(loan.borrower_id)
+            if phone is None:
+                changed = True
+                phone_creates.append(Phone(borrower_id=loan.borrower_id, number=r.phone, is_primary=True))
+            elif phone.number != r.phone:
+                changed = True
+                phone.number = r.phone
+                phone_updates.append(phone)
+        if r.valuation is not None:
+            value, valued_on, kind, source = r.valuation
+            if (loan.property_id, valued_on, value) not in valuations:
+                changed = True
+                valuation_creates.append(
+                    Valuation(property_id=loan.property_id, kind=kind, value=value, valued_on=valued_on, source=source)
+                )
+        actions[r.loan_number] = UPDATED if changed else UNCHANGED
+
+    if write:
+        _board(new_records, ctx)
+        if loan_updates:
+            now = timezone.now()
+            for loan in loan_updates:
+                loan.updated_at = now
+            _adjust(adjustments, ctx)
+            Loan.objects.bulk_update(loan_updates, sorted(loan_update_fields | {"updated_at"}), batch_size=BATCH_SIZE)
+        if borrower_updates:
+            Borrower.objects.bulk_update(borrower_updates, sorted(borrower_update_fields), batch_size=BATCH_SIZE)
+        if property_updates:
+            Property.objects.bulk_update(property_updates, sorted(property_update_fields), batch_size=BATCH_SIZE)
+        if phone_updates:
+            Phone.objects.bulk_update(phone_updates, ["number"], batch_size=BATCH_SIZE)
+        Phone.objects.bulk_create(phone_creates, batch_size=BATCH_SIZE)
+        Valuation.objects.bulk_create(valuation_creates, batch_size=BATCH_SIZE)
+    return [actions[r.loan_number] for r in records]
+
+
+def _board(records: Sequence[LoanInput], ctx: ChunkContext) -> None:
+    """Create borrowers, properties, loans, phones, valuations and opening ledger rows."""
+    if not records:
+        return
+    borrowers = Borrower.objects.bulk_create([Borrower(**r.borrower) for r in records], batch_size=BATCH_SIZE)
+    properties = Property.objects.bulk_create([Property(**r.property) for r in records], batch_size=BATCH_SIZE)
+    loans = [
+        Loan(
+            loan_number=r.loan_number,
+            borrower=borrower,
+            property=prop,
+            principal_balance=r.principal_balance,
+            escrow_balance=r.escrow_balance,
+            deferred_principal=r.deferred_principal or Decimal("0.00"),
+            **r.loan,
+        )
+        for r, borrower, prop in zip(records, borrowers, properties, strict=True)
+    ]
+    Loan.objects.bulk_create(loans, batch_size=BATCH_SIZE)
+    Phone.objects.bulk_create(
+        [
+            Phone(borrower=borrower, number=r.phone, is_primary=True)
+            for r, borrower in zip(records, borrowers, strict=True)
+            if r.phone
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    Valuation.objects.bulk_create(
+        [
+            Valuation(
+                property=prop,
+                value=r.valuation[0],
+                valued_on=r.valuation[1],
+                kind=r.valuation[2],
+                source=r.valuation[3],
+            )
+            for r, prop in zip(records, properties, strict=True)
+            if r.valuation is not None
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    actor = ctx.actor_or_none
+    # The opening row, exactly as borrowers.services.ledger_open writes it, in bulk.
+    openings = [
+        LedgerTransaction(
+            loan=loan,
+            seq=1,
+            kind=LedgerTransaction.Kind.OPENING,
+            effective_date=ctx.effective_date,
+            amount=loan.principal_balance,
+            principal=loan.principal_balance,
+            escrow=loan.escrow_balance,
+            deferred=loan.deferred_principal,
+            principal_after=loan.principal_balance,
+            escrow_after=loan.escrow_balance,
+            deferred_after=loan.deferred_principal,
+            next_due_date_after=loan.next_due_date,
+            created_by=actor,
+            reference="boarding",
+        )
+        for loan in loans
+    ]
+    LedgerTransaction.objects.bulk_create(openings, batch_size=BATCH_SIZE)
+    ctx.ledger_rows += len(openings)
+
+
+def _adjust(adjustments: list[tuple[Loan, dict[str, Decimal]]], ctx: ChunkContext) -> None:
+    """One ADJUSTMENT row per changed balance, appended after each loan's last ledger row.
+
+    The loan objects still hold their old balances here; this moves them to the new ones.
+    """
+    if not adjustments:
+        return
+    last_seq = dict(
+        LedgerTransaction.objects.filter(loan_id__in=[loan.pk for loan, _ in adjustments])
+        .values("loan_id")
+        .annotate(m=Max("seq"))
+        .values_list("loan_id", "m")
+    )
+    actor = ctx.actor_or_none
+    rows = []
+    for loan, deltas in adjustments:
+        seq = last_seq.get(loan.pk, 0)
+        for _attr, balance_field, column, _after in BALANCES:
+            delta = deltas.get(balance_field)
+            if delta is None:
+                continue
+            setattr(loan, balance_field, getattr(loan, balance_field) + delta)
+            seq += 1
+            rows.append(
+                LedgerTransaction(
+                    loan=loan,
+                    seq=seq,
+                    kind=LedgerTransaction.Kind.ADJUSTMENT,
+                    effective_date=ctx.effective_date,
+                    amount=delta,
+                    principal_after=loan.principal_balance,
+                    escrow_after=loan.escrow_balance,
+                    suspense_after=loan.suspense_balance,
+                    late_charges_after=loan.late_charges_outstanding,
+                    fees_after=loan.fees_outstanding,
+                    deferred_after=loan.deferred_principal,
+                    next_due_date_after=loan.next_due_date,
+                    created_by=actor,
+                    reference=f"{ctx.reference} {column}"[:64],
+                    **{column: delta},
+                )
+            )
+    LedgerTransaction.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    ctx.ledger_rows += len(rows)
