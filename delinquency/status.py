@@ -98,9 +98,7 @@ def bucket_for_days(days: int) -> str:
     return Bucket.D120_PLUS
 
 
-def convention_days(
-    *, convention: str, dpd: int, mba: int, ots: int
-) -> int:
+def convention_days(*, convention: str, dpd: int, mba: int, ots: int) -> int:
     """The day count that drives buckets under `convention`.
 
     MBA and OTS statuses move in 30-day steps; within the first month (status 0) a loan past its

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -179,6 +180,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Delinquency (issue 3): which status convention drives buckets (domain.md s.1: "MBA" or "OTS"),
+# and when the nightly scan runs, HH:MM in TIME_ZONE (admins set it with the environment).
+DELINQUENCY_STATUS_CONVENTION = os.environ.get("DELINQUENCY_STATUS_CONVENTION", "MBA")
+DELINQUENCY_SCAN_TIME = os.environ.get("DELINQUENCY_SCAN_TIME", "01:30")
+CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"] = {
+    "task": "delinquency.scan_nightly",
+    "schedule": crontab(hour=DELINQUENCY_SCAN_TIME.split(":")[0], minute=DELINQUENCY_SCAN_TIME.split(":")[1]),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -391,3 +391,19 @@ def test_unknown_language_falls_back_to_capacity(db, specialist, today):
     scan.run_scan(as_of=NOV27)
     loan.refresh_from_db()
     assert loan.assigned_to == specialist
+
+
+def test_ots_convention_setting_drives_buckets(db, specialist, today, settings):
+    """Under OTS one missed payment is still 1-29 on Oct 31 (30 under MBA)."""
+    settings.DELINQUENCY_STATUS_CONVENTION = "OTS"
+    loan = LoanFactory(next_due_date=date(2026, 10, 1), assigned_to=specialist)
+    scan.run_scan(as_of=date(2026, 10, 31))
+    assert status_of(loan) == (date(2026, 10, 31), 30, 30, 0, "1-29")
+    scan.run_scan(as_of=date(2026, 11, 1))
+    assert status_of(loan) == (date(2026, 11, 1), 31, 30, 30, "30-59")
+
+
+def test_nightly_scan_is_scheduled_at_one_thirty(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"]
+    assert entry["task"] == "delinquency.scan_nightly"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {30})
