@@ -234,9 +234,11 @@ class LoanBulkBoardView(LossmitAPIView):
             )
         shaped = LoanBoardSerializer(data=items, many=True)
         if not shaped.is_valid():
+            # DRF 3.16+ reports a list's errors as {index: errors}; older versions as a list.
+            by_index = shaped.errors if isinstance(shaped.errors, dict) else dict(enumerate(shaped.errors))
             errors = [
-                _item_error(i, "invalid", "The loan has invalid fields.", _validation_fields(e))
-                for i, e in enumerate(shaped.errors)
+                _item_error(int(i), "invalid", "The loan has invalid fields.", _validation_fields(e))
+                for i, e in sorted(by_index.items(), key=lambda item: int(item[0]))
                 if e
             ]
             return self._refused(errors, status.HTTP_400_BAD_REQUEST, "invalid", "Some loans have invalid fields.")
