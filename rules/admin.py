@@ -1,0 +1,26 @@
+"""Django admin for rule sets: view-only.
+
+Rule changes go through rules.services (propose, then a second person approves), which keeps
+the four-eyes rule and the audit trail; an admin form would bypass both.
+"""
+
+from django.contrib import admin
+
+from rules.models import ProgramRuleSet
+
+
+@admin.register(ProgramRuleSet)
+class ProgramRuleSetAdmin(admin.ModelAdmin):
+    list_display = ("program", "investor", "version", "status", "effective_date", "created_by", "approved_by")
+    list_filter = ("program", "status", "investor")
+    ordering = ("program", "-version")
+    readonly_fields = [f.name for f in ProgramRuleSet._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
