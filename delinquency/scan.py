@@ -87,8 +87,9 @@ class Chunk:
     hi: int  # exclusive
 
 
-def chunks_for_active_loans(size: int = CHUNK_SIZE) -> list[Chunk]:
+def chunks_for_active_loans(size: int | None = None) -> list[Chunk]:
     """Id ranges covering every active loan (a range may be sparse; that is fine)."""
+    size = size or CHUNK_SIZE
     bounds = Loan.objects.filter(status=Loan.Status.ACTIVE).aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return []
@@ -561,7 +562,7 @@ def scan_finish(*, as_of: date, loans_scanned: int, chunks_done: int) -> ScanRun
     return run
 
 
-def run_scan(*, as_of: date, progress=None, chunk_size: int = CHUNK_SIZE) -> ScanRun:
+def run_scan(*, as_of: date, progress=None, chunk_size: int | None = None) -> ScanRun:
     """The whole scan in this process (the management command and tests): claim, chunks, finish."""
     chunks = chunks_for_active_loans(chunk_size)
     scan_claim(as_of=as_of, chunks_total=len(chunks))

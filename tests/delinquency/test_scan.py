@@ -361,9 +361,12 @@ def test_missed_nights_are_caught_up(db, today):
     assert scan.dates_to_scan(NOV27) == []
 
 
-def test_nightly_task_runs_eagerly_through_the_chord(db, specialist, today, settings):
+def test_nightly_task_runs_eagerly_through_the_chord(db, specialist, today, monkeypatch):
     """Without a broker Celery runs eagerly: beat's task scans yesterday (Nov 26) end to end."""
     from delinquency.tasks import scan_nightly
+    from lossmit.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # even when the suite has a broker
 
     LoanFactory(next_due_date=date(2026, 11, 1), assigned_to=specialist)
     assert scan_nightly.delay().get() == ["2026-11-26"]

@@ -17,10 +17,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--as-of", dest="as_of", help="Business date YYYY-MM-DD (default: yesterday).")
-        parser.add_argument("--chunk-size", type=int, default=scan.CHUNK_SIZE)
+        parser.add_argument("--chunk-size", type=int, default=None, help=f"Loan ids per chunk ({scan.CHUNK_SIZE}).")
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, as_of=None, chunk_size=scan.CHUNK_SIZE, no_progress=False, **options):
+    def handle(self, *args, as_of=None, chunk_size=None, no_progress=False, **options):
         try:
             day = date.fromisoformat(as_of) if as_of else scan.default_business_date()
         except ValueError:
