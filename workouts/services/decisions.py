@@ -160,7 +160,7 @@ def workout_submit(
     if option == Workout.Option.MODIFICATION:
         _check_modification_terms(merged)
     value = _workout_amount(option, merged, amount)
-    rules = program_rules(program=case.loan.program, as_of=today())
+    rules = program_rules(program=case.loan.program, as_of=today(), investor=case.loan.investor)
     auto_reason = _auto_approval(option, merged, rules)
     workout = Workout.objects.create(
         case=case,

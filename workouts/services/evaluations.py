@@ -141,7 +141,7 @@ def evaluation_store(
             else None
         ),
     )
-    rules = program_rules(program=loan.program, as_of=as_of)
+    rules = program_rules(program=loan.program, as_of=as_of, investor=loan.investor)
     result = evaluate(scenario, rules.parameters, as_of)
     body = {**result.to_dict(), "rule_version": rules.version}
     evaluation = Evaluation.objects.create(
