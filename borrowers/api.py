@@ -10,10 +10,12 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -76,6 +78,16 @@ class LossmitAPIView(APIView):
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         request.lossmit_status_as_of = status_as_of_getter()
+
+    # Unknown ids answer with the resource's own code (`loan_not_found`), as the services do.
+    not_found_code = "not_found"
+    not_found_message = "Not found."
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound(self.not_found_message, code=self.not_found_code) from None
 
     def get_serializer_context(self) -> dict:
         context = {"request": self.request, "view": self, "format": self.format_kwarg}
@@ -154,6 +166,7 @@ class LoanListView(LossmitAPIView, generics.ListAPIView):
 
 class LoanDetailView(LossmitAPIView, generics.RetrieveAPIView):
     serializer_class = LoanDetailSerializer
+    not_found_code, not_found_message = "loan_not_found", "No such loan."
 
     def get_queryset(self) -> QuerySet[Loan]:
         return loans_for_detail()
@@ -294,7 +307,8 @@ class LoanLedgerView(LossmitAPIView, generics.ListAPIView):
         tags=["ledger"],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
-        generics.get_object_or_404(Loan.objects.only("pk"), pk=kwargs["pk"])
+        if not Loan.objects.filter(pk=kwargs["pk"]).exists():
+            raise NotFound("No such loan.", code="loan_not_found")
         return super().get(request, *args, **kwargs)
 
 
@@ -372,6 +386,7 @@ class BorrowerListView(LossmitAPIView, generics.ListAPIView):
 
 class BorrowerDetailView(LossmitAPIView, generics.RetrieveAPIView):
     serializer_class = BorrowerDetailSerializer
+    not_found_code, not_found_message = "borrower_not_found", "No such borrower."
 
     def get_queryset(self) -> QuerySet[Borrower]:
         loans = Loan.objects.only("id", "loan_number", "status", "borrower_id", "co_borrower_id").order_by("id")

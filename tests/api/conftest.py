@@ -23,15 +23,17 @@ def client_for(db):
 
 
 @pytest.fixture
-def persona(request, specialist, manager, admin_user, outsider):
-    """The persona named by a test's `persona` parametrization (None is anonymous)."""
-    return {
-        "anonymous": None,
-        "outsider": outsider,
-        "specialist": specialist,
-        "manager": manager,
-        "admin": admin_user,
-    }[request.param]
+def persona(request):
+    """The persona named by a test's `persona` parametrization (None is anonymous); only that
+    persona's user is created."""
+    name = {"anonymous": None, "admin": "admin_user"}.get(request.param, request.param)
+    return None if name is None else request.getfixturevalue(name)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 costs ~0.3 s per user; the API tests authenticate by token and never check one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 NEW_YORK = ZoneInfo("America/New_York")
