@@ -26,6 +26,7 @@ class SearchForm(forms.Form):
                 "type": "search",
                 "placeholder": "Loan number, borrower name, phone or street address",
                 "autocomplete": "off",
+                "aria-describedby": "search-help",
             }
         ),
     )

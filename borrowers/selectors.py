@@ -28,6 +28,22 @@ PHONE_MIN_DIGITS = 4
 PHONE_QUERY = re.compile(r"^\+?[\d\s().\-]+$")
 PHONE_PUNCTUATION = ("+", " ", "(", ")", "-", ".")
 
+# Short names for the ledger table; the model's labels are written for statements.
+LEDGER_LABELS = {
+    LedgerTransaction.Kind.OPENING: "Opening balances",
+    LedgerTransaction.Kind.PAYMENT: "Payment",
+    LedgerTransaction.Kind.INSTALLMENT: "Installment",
+    LedgerTransaction.Kind.LATE_CHARGE: "Late charge",
+    LedgerTransaction.Kind.FEE: "Fee",
+    LedgerTransaction.Kind.CHARGES_PAID: "Charges paid",
+    LedgerTransaction.Kind.CURTAILMENT: "Curtailment",
+    LedgerTransaction.Kind.ESCROW_DISBURSEMENT: "Escrow disbursement",
+    LedgerTransaction.Kind.NSF_REVERSAL: "NSF return",
+    LedgerTransaction.Kind.REVERSAL: "Reversal",
+    LedgerTransaction.Kind.ADJUSTMENT: "Adjustment",
+    LedgerTransaction.Kind.MODIFICATION: "Modification",
+}
+
 # The loan page shows the latest ledger rows; older ones are one click away.
 LEDGER_PAGE_ROWS = 100
 
@@ -138,6 +154,7 @@ def loan_ledger(*, loan: Loan, limit: int | None = LEDGER_PAGE_ROWS) -> LedgerPa
     page = list(rows if limit is None else rows[:limit])
     for row in page:
         row.is_reversed = hasattr(row, "reversed_by")  # joined above: no query
+        row.label = LEDGER_LABELS.get(row.kind, row.get_kind_display())
     return LedgerPage(rows=page, total=total)
 
 

@@ -26,9 +26,11 @@
     showMessage("Lossmit could not be reached. Check your connection and try again.");
   });
 
-  // After a swapped form comes back with errors, put the keyboard on the first bad field.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var invalid = event.detail.target && event.detail.target.querySelector && event.detail.target.querySelector("[aria-invalid='true']");
+  // After a form comes back with errors, put the keyboard on the first bad field. (The swap
+  // replaced the old element, so look the new one up in the document.)
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.xhr || event.detail.xhr.status !== 400) return;
+    var invalid = document.querySelector("[aria-invalid='true']");
     if (invalid) invalid.focus();
   });
 })();

@@ -177,7 +177,7 @@ def test_payment_form_only_for_specialists_and_managers(client, request, loan, p
     client.force_login(request.getfixturevalue(persona))
     html = client.get(page(loan)).content.decode()
     assert ("Post a payment" in html) is sees_form
-    assert (f'action="/loans/{loan.pk}/payments/"' in html) is sees_form
+    assert (f'action="/loans/{loan.pk}/payments/#payment-card"' in html) is sees_form
 
 
 def test_paid_off_loan_has_no_payment_form(client, specialist):
