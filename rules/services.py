@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.roles import Role, user_has_role
 from audit.services import audit_record
 from borrowers.models import Program
-from lossmit.errors import BadInput, DomainError, PermissionRefused
+from lossmit.errors import BadInput, DomainError, NotFound, PermissionRefused
 from rules.models import ProgramRuleSet
 from rules.selectors import rule_set_latest_approved
 from workouts.domain.parameters import ParameterError, parse_parameters
@@ -87,7 +87,10 @@ def rule_change_propose(
 def _lock_pending(rule_set_id: int, actor, verb: str) -> ProgramRuleSet:
     if not user_has_role(actor, *APPROVER_ROLES):
         raise PermissionRefused("not_approver", f"Only an Admin or a Manager may {verb} a rule change.")
-    rule_set = ProgramRuleSet.objects.select_for_update().get(pk=rule_set_id)
+    try:
+        rule_set = ProgramRuleSet.objects.select_for_update().get(pk=rule_set_id)
+    except ProgramRuleSet.DoesNotExist:
+        raise NotFound("rule_set_not_found", f"There is no rule set {rule_set_id}.") from None
     if rule_set.status != ProgramRuleSet.Status.PENDING:
         raise DomainError("not_pending", f"Version {rule_set.version} is {rule_set.status}, not pending approval.")
     if rule_set.created_by_id == actor.pk:

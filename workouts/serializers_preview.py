@@ -123,14 +123,14 @@ def _money_out(help_text: str) -> serializers.CharField:
     return serializers.CharField(allow_null=True, help_text=f"{help_text} Decimal string, two places.")
 
 
-class ReasonSerializer(serializers.Serializer):
+class EvaluationReasonSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
 
 
 class OptionBaseSerializer(serializers.Serializer):
     eligible = serializers.BooleanField()
-    reasons = ReasonSerializer(many=True, help_text="Every failed rule, named.")
+    reasons = EvaluationReasonSerializer(many=True, help_text="Every failed rule, named.")
     npv = _money_out("Net present value to the investor.")
 
 
