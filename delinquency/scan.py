@@ -118,6 +118,22 @@ def _hold_active(d: Dialect, kinds, loan_col: str = "l.id") -> str:
     )
 
 
+def holds_sql(d: Dialect) -> str:
+    """Per loan of the chunk with a hold in force on as_of: which kinds (one pass over holds)."""
+
+    def has(kinds) -> str:
+        return f"MAX(CASE WHEN h.kind IN {_in(kinds)} THEN 1 ELSE 0 END)"
+
+    return f"""
+        SELECT h.loan_id, {has([Hold.Kind.REO])} AS reo, {has([Hold.Kind.BANKRUPTCY])} AS bankruptcy,
+               {has([Hold.Kind.FORECLOSURE])} AS foreclosure, {has(Hold.NO_TASK_KINDS)} AS no_tasks
+        FROM {T_HOLD} h
+        WHERE h.loan_id >= %(lo)s AND h.loan_id < %(hi)s AND h.start_date <= {d.date('as_of')}
+          AND (h.end_date IS NULL OR h.end_date >= {d.date('as_of')})
+        GROUP BY h.loan_id
+    """
+
+
 def _bucket_rank(expr: str) -> str:
     whens = " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in Bucket.RANK.items())
     return f"(CASE {expr} {whens} ELSE 0 END)"
@@ -177,12 +193,11 @@ def status_sql(d: Dialect) -> str:
                30 * {_installments_after(d, "x1")} AS mba,
                30 * {count_x} AS ots,
                {latest_due} AS latest_due,
-               CASE WHEN {_hold_active(d, [Hold.Kind.REO])} THEN '{Bucket.REO}'
-                    WHEN {_hold_active(d, [Hold.Kind.BANKRUPTCY])} THEN '{Bucket.BANKRUPTCY}'
-                    WHEN {_hold_active(d, [Hold.Kind.FORECLOSURE])} THEN '{Bucket.FORECLOSURE}'
-                    ELSE NULL END AS special,
-               CASE WHEN {_hold_active(d, Hold.NO_TASK_KINDS)} THEN 1 ELSE 0 END AS no_tasks
+               CASE WHEN hs.reo = 1 THEN '{Bucket.REO}' WHEN hs.bankruptcy = 1 THEN '{Bucket.BANKRUPTCY}'
+                    WHEN hs.foreclosure = 1 THEN '{Bucket.FORECLOSURE}' ELSE NULL END AS special,
+               COALESCE(hs.no_tasks, 0) AS no_tasks
         FROM {T_LOAN} l
+        LEFT JOIN ({holds_sql(d)}) hs ON hs.loan_id = l.id
         WHERE l.id >= %(lo)s AND l.id < %(hi)s AND l.status = 'active'
     """
     status_col = "s.mba" if convention() == MBA else "s.ots"
@@ -436,6 +451,10 @@ def scan_chunk(*, as_of: date, lo: int, hi: int) -> int:
     params = scan_params(as_of, Chunk(lo, hi))
     scanned = 0
     with transaction.atomic(), connection.cursor() as cursor:
+        if d.pg:
+            # The statements are cheap per row but their cost estimates are large; compiling them
+            # with JIT took longer than running them (3.8 s of 4.3 s per 10k loans, measured).
+            cursor.execute("SET LOCAL jit = off")
         for name, sql in chunk_statements(d):
             cursor.execute(sql, params)
             if name == "status":

@@ -1,0 +1,275 @@
+"""Benchmark: the nightly delinquency scan against a floor measured in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/scan.py [--full]
+
+Seeds N loans with COPY into a scratch PostgreSQL database (`lossmit_bench` by default,
+dropped and recreated), runs the scan in this process (the same code as a Celery chunk task),
+then measures the floor: one hand-written UPDATE computing days past due for the same loans.
+Prints loans/s and the scan/floor ratio for 10k and 100k loans (and 1M with --full), so the
+growth with N can be read off. A second, "next night" scan shows the steady state, where every
+status row exists already.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import resource
+import sys
+import time
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AS_OF = date(2026, 11, 27)
+NOW = datetime(2026, 11, 28, 6, 30, tzinfo=dt_timezone.utc)
+SPECIALISTS = 50
+
+
+def scratch_url(base: str, name: str) -> str:
+    parts = urlparse(base)
+    return urlunparse(parts._replace(path=f"/{name}"))
+
+
+def recreate_database(base_url: str, name: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(scratch_url(base_url, "postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lossmit.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.pop("CELERY_BROKER_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _text(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+
+class Copier:
+    """COPY rows into a model's table, every concrete column filled (given value or the field's
+    default), so the bench keeps working when other apps add columns."""
+
+    def __init__(self, model):
+        from django.db import models
+
+        self.table = model._meta.db_table
+        self.fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+        self.columns = [f.column for f in self.fields]
+        self.defaults = {}
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = _text(NOW)
+            elif f.has_default():
+                self.defaults[f.attname] = _text(f.get_default())
+            elif f.null:
+                self.defaults[f.attname] = r"\N"
+            else:
+                self.defaults[f.attname] = ""
+
+    def copy(self, cursor, rows) -> None:
+        buf = io.StringIO()
+        names = [f.attname for f in self.fields]
+        for row in rows:
+            buf.write("\t".join(_text(row[n]) if n in row else self.defaults[n] for n in names))
+            buf.write("\n")
+        buf.seek(0)
+        cursor.copy_expert(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN", buf)
+
+
+def seed(n: int, start_id: int, rng: random.Random, users: list[int]) -> None:
+    """Loans start_id .. start_id + n - 1: 85% current, the rest spread over the buckets, with
+    three months of installments for the current ones, some NSFs, suspense and holds."""
+    from django.db import connection
+
+    from borrowers.models import Borrower, LedgerTransaction, Loan, Property
+    from delinquency.models import Hold
+
+    ids = range(start_id, start_id + n)
+    with connection.cursor() as cur:
+        Copier(Borrower).copy(
+            cur,
+            (
+                {"id": i, "first_name": "Pat", "last_name": f"Borrower{i}", "preferred_language": "es" if i % 20 == 0 else "en",
+                 "mailing_state": "GA"}
+                for i in ids
+            ),
+        )
+        states = ["GA", "CA", "TX", "FL", "NY", "IL", "AZ", "WA"]
+        Copier(Property).copy(
+            cur,
+            ({"id": i, "address1": f"{i} Main St", "city": "Town", "state": states[i % 8], "zip_code": "30301"} for i in ids),
+        )
+        loans, ledger, holds = [], [], []
+        for i in ids:
+            r = rng.random()
+            if r < 0.85:
+                next_due = date(2026, 12, 1)
+            elif r < 0.90:
+                next_due = date(2026, 11, 1)
+            elif r < 0.94:
+                next_due = date(2026, 10, 1)
+            elif r < 0.96:
+                next_due = date(2026, 9, 1)
+            elif r < 0.97:
+                next_due = date(2026, 8, 1)
+            else:
+                next_due = date(2026, 1 + rng.randrange(7), 1)
+            suspense = Decimal("500.00") if rng.random() < 0.02 else Decimal("0.00")
+            loans.append(
+                {
+                    "id": i, "loan_number": f"B{i:09d}", "borrower_id": i, "property_id": i, "investor": "FNMA",
+                    "program": "GSE_FLEX", "origination_date": date(2020, 11, 15), "original_balance": Decimal("200000.00"),
+                    "note_rate": Decimal("6.500"), "original_term_months": 360, "remaining_term_months": 311,
+                    "first_payment_date": date(2021, 1, 1), "maturity_date": date(2050, 12, 1),
+                    "monthly_pi": Decimal("1264.14"), "monthly_escrow": Decimal("300.00"),
+                    "principal_balance": Decimal("188000.00"), "suspense_balance": suspense, "next_due_date": next_due,
+                    "status": "active", "foreclosure_type": "non_judicial", "grace_days": 15,
+                    "late_charge_pct": Decimal("4.000"),
+                    "assigned_to_id": users[i % len(users)] if rng.random() < 0.7 else None,
+                }
+            )
+            seq = 1
+            ledger.append({"loan_id": i, "seq": seq, "kind": "opening", "effective_date": date(2020, 11, 15),
+                           "amount": Decimal("188000.00"), "next_due_date_after": next_due})
+            if next_due == date(2026, 12, 1):
+                for month in (9, 10, 11):
+                    seq += 1
+                    paid = date(2026, month, 1 + rng.randrange(10))
+                    ledger.append({"loan_id": i, "seq": seq, "kind": "installment", "effective_date": paid,
+                                   "amount": Decimal("1564.14"), "installment_due_date": date(2026, month, 1),
+                                   "next_due_date_after": date(2026, month + 1, 1)})
+                if rng.random() < 0.01:
+                    seq += 1
+                    ledger.append({"loan_id": i, "seq": seq, "kind": "nsf_reversal",
+                                   "effective_date": AS_OF - timedelta(days=rng.randrange(120)),
+                                   "amount": Decimal("1564.14"), "next_due_date_after": next_due})
+            if rng.random() < 0.005:
+                holds.append({"loan_id": i, "kind": "bankruptcy", "start_date": date(2026, 6, 1), "reason": "Ch. 13"})
+        Copier(Loan).copy(cur, loans)
+        Copier(LedgerTransaction).copy(cur, ledger)
+        Copier(Hold).copy(cur, holds)
+        for table in ("borrowers_borrower", "borrowers_property", "borrowers_loan", "borrowers_ledgertransaction"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        cur.execute("VACUUM ANALYZE")  # noqa: not in a transaction: autocommit outside atomic blocks
+
+
+def make_specialists() -> list[int]:
+    from django.contrib.auth.models import Group, User
+
+    from accounts.models import Profile
+
+    group = Group.objects.get(name="Specialist")
+    ids = []
+    for k in range(SPECIALISTS):
+        user = User.objects.create(username=f"bench{k}")
+        user.groups.add(group)
+        Profile.objects.create(user=user, capacity=25_000, languages="en,es" if k % 10 == 0 else "en")
+        ids.append(user.pk)
+    return ids
+
+
+def reset_scan_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE delinquency_calltask, delinquency_callattempt, delinquency_bucketevent,"
+            " delinquency_loandelinquency, delinquency_promise, delinquency_scanrun"
+        )
+        cur.execute("UPDATE borrowers_loan SET assigned_to_id = NULL WHERE id % 10 >= 7")
+
+
+def floor_seconds(as_of: date) -> float:
+    """One hand-written UPDATE computing days past due for the same loans and rows."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL jit = off")  # as the scan runs: same footing
+        t0 = time.perf_counter()
+        cur.execute(
+            "UPDATE delinquency_loandelinquency d SET days_past_due = GREATEST(0, %s::date - l.next_due_date)"
+            " FROM borrowers_loan l WHERE l.id = d.loan_id AND l.status = 'active'",
+            [as_of.isoformat()],
+        )
+        return time.perf_counter() - t0
+
+
+def run(sizes: list[int], base_url: str, db_name: str, chunk_size: int | None) -> None:
+    recreate_database(base_url, db_name)
+    setup_django(scratch_url(base_url, db_name))
+    from delinquency import scan
+
+    rng = random.Random(2026)
+    users = make_specialists()
+    seeded = 0
+    print(f"{'loans':>9} {'scan s':>8} {'loans/s':>9} {'floor s':>8} {'ratio':>6} | {'night2 s':>8} {'ratio':>6}"
+          f" {'tasks':>7} {'maxrss MB':>9}")
+    for n in sizes:
+        t0 = time.perf_counter()
+        seed(n - seeded, seeded + 1, rng, users)
+        seeded = n
+        seed_s = time.perf_counter() - t0
+        reset_scan_tables()
+        t0 = time.perf_counter()
+        run1 = scan.run_scan(as_of=AS_OF, chunk_size=chunk_size)
+        scan_s = time.perf_counter() - t0
+        floor1 = floor_seconds(AS_OF)
+        t0 = time.perf_counter()
+        scan.run_scan(as_of=AS_OF + timedelta(days=1), chunk_size=chunk_size)
+        night2_s = time.perf_counter() - t0
+        floor2 = floor_seconds(AS_OF + timedelta(days=1))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        tasks = sum(run1.task_counts.values())
+        print(
+            f"{n:>9,} {scan_s:>8.2f} {n / scan_s:>9,.0f} {floor1:>8.2f} {scan_s / floor1:>6.2f} |"
+            f" {night2_s:>8.2f} {night2_s / floor2:>6.2f} {tasks:>7,} {rss_mb:>9.0f}   (seeded in {seed_s:.1f}s)",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="also 1,000,000 loans")
+    parser.add_argument("--sizes", help="comma-separated loan counts, e.g. 10000,50000")
+    parser.add_argument("--db", default="lossmit_bench", help="scratch database name (dropped and recreated)")
+    parser.add_argument("--chunk-size", type=int, default=None)
+    args = parser.parse_args()
+    base_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    if not base_url.startswith("postgres"):
+        parser.error("the benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [10_000, 100_000]
+    if args.full and 1_000_000 not in sizes:
+        sizes.append(1_000_000)
+    run(sorted(sizes), base_url, args.db, args.chunk_size)
+
+
+if __name__ == "__main__":
+    main()
