@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workouts.domain.evaluation import (
     DEFAULTS,
@@ -233,3 +235,62 @@ def test_full_parameter_set_requires_every_name():
     with pytest.raises(ParameterError) as excinfo:
         parse_parameters(values)
     assert list(excinfo.value.errors) == ["mod_target"]
+
+
+# --- invariants over random scenarios ---------------------------------------------------------
+
+money = st.decimals(min_value=D("0.00"), max_value=D("900000.00"), places=2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    balance=st.decimals(min_value=D("10000.00"), max_value=D("900000.00"), places=2),
+    rate=st.decimals(min_value=D("0.000"), max_value=D("12.000"), places=3),
+    term=st.integers(min_value=1, max_value=480),
+    escrow=st.decimals(min_value=D("0.00"), max_value=D("2000.00"), places=2),
+    arrears=st.decimals(min_value=D("0.00"), max_value=D("50000.00"), places=2),
+    fees=st.decimals(min_value=D("0.00"), max_value=D("2000.00"), places=2),
+    months_late=st.integers(min_value=0, max_value=40),
+    value=st.decimals(min_value=D("1000.00"), max_value=D("2000000.00"), places=2),
+    income=money,
+    offer=st.one_of(st.none(), st.decimals(min_value=D("1000.00"), max_value=D("2000000.00"), places=2)),
+    program=st.sampled_from(["GSE_FLEX", "FHA_HAMP", "HAMP_31", "PORTFOLIO"]),
+    state=st.sampled_from(["CA", "NY", "TX", "OH"]),
+)
+def test_any_scenario_evaluates_to_a_serialisable_recommendation(
+    balance, rate, term, escrow, arrears, fees, months_late, value, income, offer, program, state
+):
+    from workouts.domain.dates import add_months
+    from workouts.domain.repayment import plan_total
+
+    scenario = Scenario(
+        program=program,
+        loan=LoanSnapshot(
+            principal_balance=balance,
+            note_rate=rate,
+            remaining_term_months=term,
+            monthly_escrow=escrow,
+            next_due_date=add_months(date(2026, 11, 1), -months_late),
+            arrears=arrears,
+            fees=fees,
+            origination_date=date(2015, 3, 1),
+            property_state=state,
+        ),
+        borrower=BorrowerFinances(income),
+        property=PropertySnapshot(value),
+        short_sale=None if offer is None else ShortSaleOffer(offer, D("2500.00"), 40),
+    )
+    result = evaluate(scenario, DEFAULTS[program], AS_OF)
+    body = json.loads(json.dumps(result.to_dict()))
+    assert body["recommendation"] in body["options"]
+    assert body["options"][body["recommendation"]]["eligible"] is True
+    mod = result.modification
+    assert mod.forbearance >= 0
+    assert mod.interest_bearing_balance >= 0
+    assert mod.monthly_pi >= 0
+    assert result.foreclosure.expected_loss >= 0
+    assert result.past_due_amount >= 0
+    if result.repayment_plan.eligible:
+        assert plan_total(result.repayment_plan) == result.past_due_amount
+    if result.short_sale.deficiency is not None:
+        assert result.short_sale.deficiency >= 0
