@@ -329,6 +329,13 @@ def payment_reverse_nsf(
             status=400,
             fields={"returned_on": [f"Enter {target.effective_date.isoformat()} or later."]},
         )
+    if loan.ledger.filter(seq__gt=target.seq, kind=LedgerTransaction.Kind.MODIFICATION).exists():
+        # A modification re-aged the loan and changed its terms after this payment: unwinding
+        # installments across it would restore pre-modification due dates under the new terms.
+        raise DomainError(
+            "modified_since",
+            "The loan was modified after this payment; a return from before a modification needs a manual adjustment.",
+        )
     before = _balances(loan)
     later = list(
         loan.ledger.filter(

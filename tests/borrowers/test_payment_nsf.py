@@ -270,3 +270,35 @@ def test_any_returned_payment_matches_the_twin(
     payment_reverse_nsf(actor=specialist, payment_id=bad.pk, returned_on=returned_on)
     late_charges_assess(loan_id=twin.pk, as_of=returned_on)
     assert_same_as_twin(loan, twin)
+
+
+def _book_modification(loan: Loan, *, on: date) -> None:
+    """Write a modification the way workouts/services/booking.py does: re-aged, new term."""
+    from dataclasses import replace
+
+    from borrowers import posting
+    from borrowers.services import _LedgerWriter
+
+    loan.refresh_from_db()
+    writer = _LedgerWriter(loan, actor=None, effective_date=on)
+    writer.state = replace(writer.state, next_due_date=date(2027, 2, 1), remaining_term_months=480)
+    writer.write(posting.Movement(kind=LedgerTransaction.Kind.MODIFICATION, amount=Z), reference="test modification")
+    writer.save_loan()
+
+
+def test_return_from_before_a_modification_is_refused(loan, specialist, today):
+    """A payment returned after the loan was modified is refused (409): unwinding would undo the re-ageing."""
+    payment = payment_post(actor=specialist, loan_id=loan.pk, amount=INSTALLMENT, received_on=date(2026, 11, 20))
+    _book_modification(loan, on=date(2026, 11, 25))
+    refused(loan, "modified_since", 409, actor=specialist, payment_id=payment.pk)
+
+
+def test_return_of_a_payment_after_a_modification_restores_the_modified_loan(loan, specialist, today):
+    """A payment made after a modification can be returned; the loan goes back to its modified state."""
+    _book_modification(loan, on=date(2026, 11, 20))
+    modified = balances(loan)
+    assert modified[5:7] == (date(2027, 2, 1), 480)
+    payment = payment_post(actor=specialist, loan_id=loan.pk, amount=INSTALLMENT, received_on=date(2026, 11, 25))
+    payment_reverse_nsf(actor=specialist, payment_id=payment.pk)
+    assert balances(loan) == modified
+    assert_consistent(loan)
