@@ -7,7 +7,6 @@ URLs serve whole pages, so everything also works with scripts off.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,13 +25,12 @@ from borrowers.selectors import (
     loan_detail,
     loan_ledger,
     loan_payment,
-    loan_search,
+    loan_search_paged,
     mask_phone,
 )
 from borrowers.services import payment_post, payment_reverse_nsf
 from lossmit.errors import DomainError
 
-SEARCH_PAGE_SIZE = 25
 DATE_FORMAT = "M j, Y"
 
 
@@ -56,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def loan_search_page(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    page = Paginator(loan_search(user=request.user, query=query), SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = loan_search_paged(user=request.user, query=query, page=request.GET.get("page"))
     today = timezone.localdate()
     for loan in page:
         loan.dpd = days_past_due(loan.next_due_date, today)

@@ -188,7 +188,7 @@ def _make_loans(count: int) -> None:
         PhoneFactory(borrower=loan.borrower, is_primary=False)
 
 
-# session, user, roles, count, page of loans, phones
+# session, user, roles, page of ids with the total count, those loans, their phones
 SEARCH_QUERIES = 6
 
 
