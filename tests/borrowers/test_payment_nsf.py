@@ -235,14 +235,17 @@ operations = st.lists(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     ops=operations,
-    bad_at=st.integers(min_value=0, max_value=7),
-    bad_amount=st.integers(min_value=1, max_value=4_000_00).map(lambda c: D(c) / 100),
-    return_after=st.integers(min_value=0, max_value=20),
+    bad_at=st.lists(st.integers(min_value=0, max_value=7), min_size=1, max_size=2),
+    bad_amounts=st.lists(
+        st.integers(min_value=1, max_value=4_000_00).map(lambda c: D(c) / 100), min_size=2, max_size=2
+    ),
+    newest_first=st.booleans(),
+    return_gaps=st.lists(st.integers(min_value=0, max_value=20), min_size=2, max_size=2),
 )
-def test_any_returned_payment_matches_the_twin(
-    specialist, manager, time_machine, ops, bad_at, bad_amount, return_after
+def test_returned_payments_anywhere_match_the_twin(
+    specialist, manager, time_machine, ops, bad_at, bad_amounts, newest_first, return_gaps
 ):
-    """Random payments, late-charge runs and fees, one of the payments bounces: the loan equals its twin."""
+    """Random history; one or two payments bounce, in either order: the loan equals its never-paid twin."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -250,11 +253,12 @@ def test_any_returned_payment_matches_the_twin(
     loan = LoanFactory(next_due_date=date(2026, 9, 1), remaining_term_months=314)
     twin = LoanFactory(next_due_date=date(2026, 9, 1), remaining_term_months=314)
     day = START
-    bad = None
+    bad = []
     for index, (kind, gap, amount) in enumerate(ops):
         day += timedelta(days=gap)
-        if index == min(bad_at, len(ops) - 1) and bad is None:
-            bad = payment_post(actor=specialist, loan_id=loan.pk, amount=bad_amount, received_on=day)
+        for position, bad_amount in zip(bad_at, bad_amounts, strict=False):
+            if index == min(position, len(ops) - 1):
+                bad.append(payment_post(actor=specialist, loan_id=loan.pk, amount=bad_amount, received_on=day))
         if kind == "pay":
             # Payments stay far below the payoff, so both loans accept every one.
             payment_post(actor=specialist, loan_id=loan.pk, amount=amount, received_on=day)
@@ -266,9 +270,12 @@ def test_any_returned_payment_matches_the_twin(
             fee = amount % 100 + 1  # 1.00 to 100.99, whole cents
             fee_assess(actor=manager, loan_id=loan.pk, amount=fee, reason="inspection", on=day)
             fee_assess(actor=manager, loan_id=twin.pk, amount=fee, reason="inspection", on=day)
-    returned_on = day + timedelta(days=return_after)
-    payment_reverse_nsf(actor=specialist, payment_id=bad.pk, returned_on=returned_on)
-    late_charges_assess(loan_id=twin.pk, as_of=returned_on)
+    if newest_first:
+        bad.reverse()
+    for payment, gap in zip(bad, return_gaps, strict=False):
+        day += timedelta(days=gap)
+        payment_reverse_nsf(actor=specialist, payment_id=payment.pk, returned_on=day)
+        late_charges_assess(loan_id=twin.pk, as_of=day)  # the return's own late-charge run
     assert_same_as_twin(loan, twin)
 
 
