@@ -18,8 +18,7 @@ import random
 import resource
 import sys
 import time
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 AS_OF = date(2026, 11, 27)
-NOW = datetime(2026, 11, 28, 6, 30, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)
 SPECIALISTS = 50
 
 
@@ -81,7 +80,9 @@ class Copier:
         from django.db import models
 
         self.table = model._meta.db_table
-        self.fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+        self.fields = [
+            f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))
+        ]
         self.columns = [f.column for f in self.fields]
         self.defaults = {}
         for f in self.fields:
@@ -104,28 +105,49 @@ class Copier:
         cursor.copy_expert(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN", buf)
 
 
+SEED_BATCH = 50_000  # rows built in Python per COPY, so a million loans seed in bounded memory
+
+
 def seed(n: int, start_id: int, rng: random.Random, users: list[int]) -> None:
-    """Loans start_id .. start_id + n - 1: 85% current, the rest spread over the buckets, with
+    from django.db import connection
+
+    for lo in range(start_id, start_id + n, SEED_BATCH):
+        seed_batch(range(lo, min(lo + SEED_BATCH, start_id + n)), rng, users)
+    with connection.cursor() as cur:
+        for table in ("borrowers_borrower", "borrowers_property", "borrowers_loan", "borrowers_ledgertransaction"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        cur.execute("VACUUM ANALYZE")  # Django runs in autocommit outside atomic blocks
+
+
+def seed_batch(ids: range, rng: random.Random, users: list[int]) -> None:
+    """Loans `ids`: 85% current, the rest spread over the buckets, with
     three months of installments for the current ones, some NSFs, suspense and holds."""
     from django.db import connection
 
     from borrowers.models import Borrower, LedgerTransaction, Loan, Property
     from delinquency.models import Hold
 
-    ids = range(start_id, start_id + n)
     with connection.cursor() as cur:
         Copier(Borrower).copy(
             cur,
             (
-                {"id": i, "first_name": "Pat", "last_name": f"Borrower{i}", "preferred_language": "es" if i % 20 == 0 else "en",
-                 "mailing_state": "GA"}
+                {
+                    "id": i,
+                    "first_name": "Pat",
+                    "last_name": f"Borrower{i}",
+                    "preferred_language": "es" if i % 20 == 0 else "en",
+                    "mailing_state": "GA",
+                }
                 for i in ids
             ),
         )
         states = ["GA", "CA", "TX", "FL", "NY", "IL", "AZ", "WA"]
         Copier(Property).copy(
             cur,
-            ({"id": i, "address1": f"{i} Main St", "city": "Town", "state": states[i % 8], "zip_code": "30301"} for i in ids),
+            (
+                {"id": i, "address1": f"{i} Main St", "city": "Town", "state": states[i % 8], "zip_code": "30301"}
+                for i in ids
+            ),
         )
         loans, ledger, holds = [], [], []
         for i in ids:
@@ -145,40 +167,74 @@ def seed(n: int, start_id: int, rng: random.Random, users: list[int]) -> None:
             suspense = Decimal("500.00") if rng.random() < 0.02 else Decimal("0.00")
             loans.append(
                 {
-                    "id": i, "loan_number": f"B{i:09d}", "borrower_id": i, "property_id": i, "investor": "FNMA",
-                    "program": "GSE_FLEX", "origination_date": date(2020, 11, 15), "original_balance": Decimal("200000.00"),
-                    "note_rate": Decimal("6.500"), "original_term_months": 360, "remaining_term_months": 311,
-                    "first_payment_date": date(2021, 1, 1), "maturity_date": date(2050, 12, 1),
-                    "monthly_pi": Decimal("1264.14"), "monthly_escrow": Decimal("300.00"),
-                    "principal_balance": Decimal("188000.00"), "suspense_balance": suspense, "next_due_date": next_due,
-                    "status": "active", "foreclosure_type": "non_judicial", "grace_days": 15,
+                    "id": i,
+                    "loan_number": f"B{i:09d}",
+                    "borrower_id": i,
+                    "property_id": i,
+                    "investor": "FNMA",
+                    "program": "GSE_FLEX",
+                    "origination_date": date(2020, 11, 15),
+                    "original_balance": Decimal("200000.00"),
+                    "note_rate": Decimal("6.500"),
+                    "original_term_months": 360,
+                    "remaining_term_months": 311,
+                    "first_payment_date": date(2021, 1, 1),
+                    "maturity_date": date(2050, 12, 1),
+                    "monthly_pi": Decimal("1264.14"),
+                    "monthly_escrow": Decimal("300.00"),
+                    "principal_balance": Decimal("188000.00"),
+                    "suspense_balance": suspense,
+                    "next_due_date": next_due,
+                    "status": "active",
+                    "foreclosure_type": "non_judicial",
+                    "grace_days": 15,
                     "late_charge_pct": Decimal("4.000"),
                     "assigned_to_id": users[i % len(users)] if rng.random() < 0.7 else None,
                 }
             )
             seq = 1
-            ledger.append({"loan_id": i, "seq": seq, "kind": "opening", "effective_date": date(2020, 11, 15),
-                           "amount": Decimal("188000.00"), "next_due_date_after": next_due})
+            ledger.append(
+                {
+                    "loan_id": i,
+                    "seq": seq,
+                    "kind": "opening",
+                    "effective_date": date(2020, 11, 15),
+                    "amount": Decimal("188000.00"),
+                    "next_due_date_after": next_due,
+                }
+            )
             if next_due == date(2026, 12, 1):
                 for month in (9, 10, 11):
                     seq += 1
                     paid = date(2026, month, 1 + rng.randrange(10))
-                    ledger.append({"loan_id": i, "seq": seq, "kind": "installment", "effective_date": paid,
-                                   "amount": Decimal("1564.14"), "installment_due_date": date(2026, month, 1),
-                                   "next_due_date_after": date(2026, month + 1, 1)})
+                    ledger.append(
+                        {
+                            "loan_id": i,
+                            "seq": seq,
+                            "kind": "installment",
+                            "effective_date": paid,
+                            "amount": Decimal("1564.14"),
+                            "installment_due_date": date(2026, month, 1),
+                            "next_due_date_after": date(2026, month + 1, 1),
+                        }
+                    )
                 if rng.random() < 0.01:
                     seq += 1
-                    ledger.append({"loan_id": i, "seq": seq, "kind": "nsf_reversal",
-                                   "effective_date": AS_OF - timedelta(days=rng.randrange(120)),
-                                   "amount": Decimal("1564.14"), "next_due_date_after": next_due})
+                    ledger.append(
+                        {
+                            "loan_id": i,
+                            "seq": seq,
+                            "kind": "nsf_reversal",
+                            "effective_date": AS_OF - timedelta(days=rng.randrange(120)),
+                            "amount": Decimal("1564.14"),
+                            "next_due_date_after": next_due,
+                        }
+                    )
             if rng.random() < 0.005:
                 holds.append({"loan_id": i, "kind": "bankruptcy", "start_date": date(2026, 6, 1), "reason": "Ch. 13"})
         Copier(Loan).copy(cur, loans)
         Copier(LedgerTransaction).copy(cur, ledger)
         Copier(Hold).copy(cur, holds)
-        for table in ("borrowers_borrower", "borrowers_property", "borrowers_loan", "borrowers_ledgertransaction"):
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
-        cur.execute("VACUUM ANALYZE")  # noqa: not in a transaction: autocommit outside atomic blocks
 
 
 def make_specialists() -> list[int]:
@@ -222,32 +278,74 @@ def floor_seconds(as_of: date) -> float:
         return time.perf_counter() - t0
 
 
-def run(sizes: list[int], base_url: str, db_name: str, chunk_size: int | None) -> None:
-    recreate_database(base_url, db_name)
-    setup_django(scratch_url(base_url, db_name))
+def _child_init() -> None:
+    import django
+
+    django.setup()
+
+
+def _child_chunk(job: tuple[str, int, int]) -> tuple[int, float]:
     from delinquency import scan
 
+    as_of, lo, hi = job
+    count = scan.scan_chunk(as_of=date.fromisoformat(as_of), lo=lo, hi=hi)
+    return count, peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: on Linux ru_maxrss survives
+    exec, so a spawned worker would report its parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_scan(as_of: date, chunk_size: int | None, workers: int) -> tuple[float, float, dict]:
+    """The scan as Celery runs it: claim, chunks in `workers` worker processes, finish.
+    Returns (seconds, peak worker RSS in MB, task counts)."""
+    import multiprocessing
+
+    from delinquency import scan
+
+    chunks = scan.chunks_for_active_loans(chunk_size)
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_child_init) as pool:
+        pool.map(_child_init_done, range(workers))  # workers up before the clock starts
+        t0 = time.perf_counter()
+        scan.scan_claim(as_of=as_of, chunks_total=len(chunks))
+        results = pool.map(_child_chunk, [(as_of.isoformat(), c.lo, c.hi) for c in chunks], chunksize=1)
+        run = scan.scan_finish(as_of=as_of, loans_scanned=sum(r[0] for r in results), chunks_done=len(chunks))
+        seconds = time.perf_counter() - t0
+    return seconds, max(r[1] for r in results), run.task_counts
+
+
+def _child_init_done(_: int) -> None:
+    time.sleep(0.2)
+
+
+def run(sizes: list[int], base_url: str, db_name: str, chunk_size: int | None, workers: int) -> None:
+    recreate_database(base_url, db_name)
+    setup_django(scratch_url(base_url, db_name))
     rng = random.Random(2026)
     users = make_specialists()
     seeded = 0
-    print(f"{'loans':>9} {'scan s':>8} {'loans/s':>9} {'floor s':>8} {'ratio':>6} | {'night2 s':>8} {'ratio':>6}"
-          f" {'tasks':>7} {'maxrss MB':>9}")
+    print(f"scan chunks in {workers} worker process(es); floor = one UPDATE computing days past due")
+    print(
+        f"{'loans':>9} {'scan s':>8} {'loans/s':>9} {'floor s':>8} {'ratio':>6} | {'night2 s':>8} {'ratio':>6}"
+        f" {'tasks':>7} {'worker MB':>9}"
+    )
     for n in sizes:
         t0 = time.perf_counter()
         seed(n - seeded, seeded + 1, rng, users)
         seeded = n
         seed_s = time.perf_counter() - t0
         reset_scan_tables()
-        t0 = time.perf_counter()
-        run1 = scan.run_scan(as_of=AS_OF, chunk_size=chunk_size)
-        scan_s = time.perf_counter() - t0
+        scan_s, rss1, task_counts = timed_scan(AS_OF, chunk_size, workers)
         floor1 = floor_seconds(AS_OF)
-        t0 = time.perf_counter()
-        scan.run_scan(as_of=AS_OF + timedelta(days=1), chunk_size=chunk_size)
-        night2_s = time.perf_counter() - t0
+        night2_s, rss2, _ = timed_scan(AS_OF + timedelta(days=1), chunk_size, workers)
         floor2 = floor_seconds(AS_OF + timedelta(days=1))
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        tasks = sum(run1.task_counts.values())
+        rss_mb = max(rss1, rss2)
+        tasks = sum(task_counts.values())
         print(
             f"{n:>9,} {scan_s:>8.2f} {n / scan_s:>9,.0f} {floor1:>8.2f} {scan_s / floor1:>6.2f} |"
             f" {night2_s:>8.2f} {night2_s / floor2:>6.2f} {tasks:>7,} {rss_mb:>9.0f}   (seeded in {seed_s:.1f}s)",
@@ -261,6 +359,7 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated loan counts, e.g. 10000,50000")
     parser.add_argument("--db", default="lossmit_bench", help="scratch database name (dropped and recreated)")
     parser.add_argument("--chunk-size", type=int, default=None)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes running chunks (like Celery's)")
     args = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     if not base_url.startswith("postgres"):
@@ -268,7 +367,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [10_000, 100_000]
     if args.full and 1_000_000 not in sizes:
         sizes.append(1_000_000)
-    run(sorted(sizes), base_url, args.db, args.chunk_size)
+    run(sorted(sizes), base_url, args.db, args.chunk_size, args.workers)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,10 @@ class Dialect:
     def text(self, expr: str) -> str:
         return f"CAST(({expr}) AS TEXT)"
 
+    def distinct(self, a: str, b: str) -> str:
+        """Null-safe "differs" (SQLite's IS NOT is already null-safe)."""
+        return f"({a} IS DISTINCT FROM {b})" if self.pg else f"({a} IS NOT {b})"
+
     def json(self, expr: str) -> str:
         return f"CAST(({expr}) AS jsonb)" if self.pg else f"({expr})"
 
