@@ -13,9 +13,10 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,6 +42,12 @@ from delinquency.models import Hold, ScanRun
 from lossmit.errors import DomainError
 from lossmit.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
+LOAN_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Loan id.")
+BORROWER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Borrower id.")
+PAYMENT_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the payment's ledger row."
+)
+
 # A bulk boarding request is one transaction; past this size a feed should send batches.
 BULK_MAX_LOANS = 500
 
@@ -51,6 +58,27 @@ class StablePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        # DRF silently falls back to the default on a malformed page_size; an integrator who
+        # typed page_size=abc should hear about it instead of getting 50 rows.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise ValidationError(
+                {self.page_size_query_param: [f"Send a whole number from 1 to {self.max_page_size}."]}
+            )
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+                parameter["description"] = f"Rows per page, 1 to {self.max_page_size} (default {self.page_size})."
+            elif parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = "Page number from 1; past the last page is 404."
+        return parameters
 
 
 def status_as_of_getter() -> Callable[[], date]:
@@ -173,6 +201,7 @@ class LoanDetailView(LossmitAPIView, generics.RetrieveAPIView):
 
     @extend_schema(
         operation_id="loans_retrieve",
+        parameters=[LOAN_ID],
         summary="One loan",
         description="Terms, balances, borrower, property, holds and delinquency as of the latest scan.",
         responses={200: LoanDetailSerializer, **error_responses(404)},
@@ -194,7 +223,11 @@ class BulkResultItemSerializer(serializers.Serializer):
 
 
 class BulkErrorSerializer(ErrorSerializer):
-    errors = BulkItemErrorSerializer(many=True, help_text="One entry per refused loan, by index.")
+    errors = BulkItemErrorSerializer(
+        many=True,
+        required=False,
+        help_text="One entry per refused loan, by index (absent when the request as a whole is refused).",
+    )
 
 
 def _item_error(index: int, code: str, message: str, fields: dict) -> dict:
@@ -301,9 +334,10 @@ class LoanLedgerView(LossmitAPIView, generics.ListAPIView):
 
     @extend_schema(
         operation_id="loans_ledger",
+        parameters=[LOAN_ID],
         summary="A loan's ledger",
         description="Every ledger row of the loan in posting order (`seq`), 50 a page.",
-        responses={200: LedgerTransactionSerializer(many=True), **error_responses(404)},
+        responses={200: LedgerTransactionSerializer(many=True), **error_responses(400, 404)},
         tags=["ledger"],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -322,7 +356,7 @@ class LoanPaymentView(LossmitAPIView):
             "then principal. Send an `Idempotency-Key` so a retry cannot post twice."
         ),
         request=PaymentPostSerializer,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[LOAN_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={201: PaymentResultSerializer, **error_responses(400, 404, 409, 422)},
         tags=["payments"],
     )
@@ -348,7 +382,7 @@ class PaymentReturnView(LossmitAPIView):
             "payment was already returned."
         ),
         request=PaymentReturnSerializer,
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[PAYMENT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={201: PaymentReturnResultSerializer, **error_responses(400, 404, 409, 422)},
         tags=["payments"],
     )
@@ -396,6 +430,7 @@ class BorrowerDetailView(LossmitAPIView, generics.RetrieveAPIView):
 
     @extend_schema(
         operation_id="borrowers_retrieve",
+        parameters=[BORROWER_ID],
         summary="One borrower",
         description="The borrower with full phone numbers and their loans.",
         responses={200: BorrowerDetailSerializer, **error_responses(404)},
