@@ -145,8 +145,8 @@ def test_ledger_shows_payment_rows_newest_first_with_exact_amounts(client, speci
     start = html.index(f'id="txn-{rows[0].pk}"')
     installment = html[start : html.index("</tr>", start)]
     cells = [c.split("</td>")[0] for c in installment.split('<td class="num">')[1:]]
-    # amount, principal, interest, escrow, suspense, late charges, principal after
-    assert cells == ["1,564.14", "-245.81", "1,018.33", "300.00", "-1,564.14", "", "187,754.19"]
+    # amount, principal, interest, escrow, suspense, late charges, fees, principal after
+    assert cells == ["1,564.14", "-245.81", "1,018.33", "300.00", "-1,564.14", "", "", "187,754.19"]
     assert "installment due Dec 1, 2026" in installment
     assert "$187,754.19" in html  # balances card
 
@@ -222,3 +222,17 @@ def test_loan_page_runs_a_fixed_number_of_queries(client, specialist, django_ass
     with django_assert_max_num_queries(LOAN_PAGE_QUERIES):
         response = client.get(page(loan))
     assert response.context["ledger"].total == payments + 1
+
+
+def test_fee_shows_in_the_fees_column_and_balance(client, manager, loan):
+    from borrowers.services import fee_assess
+
+    row = fee_assess(actor=manager, loan_id=loan.pk, amount=Decimal("25.00"), reason="Property inspection")
+    client.force_login(manager)
+    html = client.get(page(loan)).content.decode()
+    start = html.index(f'id="txn-{row.pk}"')
+    cells = [c.split("</td>")[0] for c in html[start : html.index("</tr>", start)].split('<td class="num">')[1:]]
+    # amount, principal, interest, escrow, suspense, late charges, fees, principal after
+    assert cells == ["25.00", "", "", "", "", "", "25.00", "188,000.00"]
+    assert "Property inspection" in html
+    assert "<dt>Fees</dt><dd>$25.00</dd>" in html
