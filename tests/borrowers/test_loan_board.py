@@ -9,9 +9,9 @@ from audit.models import AuditEvent
 from borrowers.models import Borrower, LedgerTransaction, Loan, Phone, Property, Valuation
 from borrowers.services import ledger_mismatches, loan_board, payment_post
 from lossmit.errors import BadInput, DomainError, PermissionRefused
-from tests.borrowers.test_payment_post import today
+from tests.borrowers.test_payment_post import fast_password_hashing, today
 
-__all__ = ["today"]  # the fixture, imported so pytest finds it here
+__all__ = ["fast_password_hashing", "today"]  # fixtures, imported so pytest finds them here
 
 D = Decimal
 

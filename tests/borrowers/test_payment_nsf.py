@@ -14,10 +14,17 @@ from audit.models import AuditEvent
 from borrowers.models import LedgerTransaction, Loan
 from borrowers.services import fee_assess, late_charges_assess, payment_post, payment_reverse_nsf
 from lossmit.errors import DomainError, NotFound, PermissionRefused
-from tests.borrowers.test_payment_post import assert_consistent, balances, rows_after_opening, snapshot, today
+from tests.borrowers.test_payment_post import (
+    assert_consistent,
+    balances,
+    fast_password_hashing,
+    rows_after_opening,
+    snapshot,
+    today,
+)
 from tests.factories import LoanFactory
 
-__all__ = ["today"]  # the fixture, imported so pytest finds it here
+__all__ = ["fast_password_hashing", "today"]  # fixtures, imported so pytest finds them here
 
 D = Decimal
 Z = D("0.00")
