@@ -232,22 +232,33 @@ class LedgerBook:
 
     # -- servicing events (each mirrors a service in borrowers/services.py) -------------------
 
-    def assess_late_charges(self, as_of: date) -> None:
+    def assess_late_charges(self, as_of: date, *, dated: date | None = None, posted_on: date | None = None) -> None:
         """Late charges due by `as_of`, once per installment (as late_charges_assess).
 
         Each is dated the day it fell due (the day after the grace period), or the day of the
         latest row if that is later (a returned payment can make an old installment late), so
-        effective dates never run backwards.
+        effective dates never run backwards. A return's own assessments are `dated` as the
+        service dates them: the return date, or a reposted payment's date.
         """
         grace = timedelta(days=self.state.grace_days + 1)
         if self.state.next_due_date + grace > as_of:
             return  # nothing is past its grace period: late_charges_due would find nothing
         for move in posting.late_charges_due(self.state, as_of, self.assessed):
-            due_on = max(move.installment_due_date + grace, self.last_date)
-            self.write(move, on=due_on, posted_on=due_on)
+            due_on = dated or max(move.installment_due_date + grace, self.last_date)
+            self.write(move, on=due_on, posted_on=posted_on or due_on)
             self.assessed.add(move.installment_due_date)
 
-    def post(self, amount: Decimal, on: date, reference: str, *, posted_on: date | None = None, original=None):
+    def post(
+        self,
+        amount: Decimal,
+        on: date,
+        reference: str,
+        *,
+        posted_on: date | None = None,
+        original: int | None = None,
+        late_charges_payable: Decimal | None = None,
+        fees_payable: Decimal | None = None,
+    ) -> Entry:
         """A payment and its applications (as services._post). Returns the payment entry.
 
         The rows' running balances are summed here from the movements rather than by
@@ -255,7 +266,9 @@ class LedgerBook:
         returned, and the last row's balances must equal it.
         """
         before = self.state
-        result = posting.post_payment(before, amount, on)
+        result = posting.post_payment(
+            before, amount, on, late_charges_payable=late_charges_payable, fees_payable=fees_payable
+        )
         principal, escrow, suspense = before.principal, before.escrow, before.suspense
         late, fees, deferred, next_due = before.late_charges, before.fees, before.deferred, before.next_due_date
         posted_at = self.stamp(posted_on or on)
@@ -308,11 +321,22 @@ class LedgerBook:
             return None
 
     def return_payment(self, target: Entry, on: date, reason: str = "NSF") -> None:
-        """An NSF return of `target` (as payment_reverse_nsf): reverse and reapply."""
+        """An NSF return of `target` (as payment_reverse_nsf): reverse and reapply.
+
+        Every payment-derived row from the returned payment on is reversed, newest first; the
+        later good payments are posted again on their original dates, each after the late
+        charges due by then, and each may pay only the charges that existed when it was first
+        received. Then the charges the return makes due are assessed.
+        """
         later = sorted(
             (e for e in self.entries if e.seq >= target.seq and e.kind in PAYMENT_DERIVED_KINDS and not e.reversed),
             key=lambda e: -e.seq,
         )
+        later_charges = [
+            (e.seq, e.effective_date, e.move.late_charges, e.move.fees)
+            for e in self.entries
+            if e.seq > target.seq and e.kind in (posting.LATE_CHARGE, FEE)
+        ]
         for entry in later:
             returned = entry.id == target.id or entry.payment_id == target.id
             self.write(
@@ -324,15 +348,24 @@ class LedgerBook:
                 reference=reason if returned else f"reapply after return of #{target.seq}",
             )
         for entry in sorted(later, key=lambda e: e.seq):
-            if entry.kind == posting.PAYMENT and entry.id != target.id:
-                self.post(
-                    entry.amount,
-                    entry.effective_date,
-                    entry.reference,
-                    posted_on=on,
-                    original=entry.original_payment_id or entry.id,
-                )
-        self.assess_late_charges(on)
+            if entry.kind != posting.PAYMENT or entry.id == target.id:
+                continue
+            self.assess_late_charges(entry.effective_date, dated=entry.effective_date, posted_on=on)
+            not_yet = [
+                (late, fees)
+                for seq, charged_on, late, fees in later_charges
+                if charged_on > entry.effective_date or (charged_on == entry.effective_date and seq > entry.seq)
+            ]
+            self.post(
+                entry.amount,
+                entry.effective_date,
+                entry.reference,
+                posted_on=on,
+                original=entry.original_payment_id or entry.id,
+                late_charges_payable=self.state.late_charges - sum((late for late, _ in not_yet), ZERO),
+                fees_payable=self.state.fees - sum((fees for _, fees in not_yet), ZERO),
+            )
+        self.assess_late_charges(on, dated=on)
 
     def assess_fee(self, amount: Decimal, on: date, reason: str) -> None:
         """A servicing fee (as fee_assess), e.g. the returned-payment fee."""

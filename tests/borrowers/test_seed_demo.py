@@ -1,9 +1,10 @@
 """seed_demo: deterministic demo portfolio, production-shaped ledgers, demo users, bulk paths."""
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -359,3 +360,91 @@ def test_broken_foreign_key_is_caught_by_the_set_based_check():
         with pytest.raises(IntegrityError, match="pointing nowhere"):
             loader.check_foreign_keys(bases)
         transaction.set_rollback(True)
+
+
+def _replay_through_services(seeded: Loan, actor) -> tuple[Loan, Decimal]:
+    """Board a twin of `seeded` at its opening balances and send it the same borrower events
+    (payments, NSF returns, fees) through the real services; escrow disbursements have no
+    service yet, so their total is returned to be allowed for."""
+    from borrowers.services import fee_assess, late_charges_assess, ledger_open, payment_post, payment_reverse_nsf
+
+    rows = list(seeded.ledger.select_related("reversal_of").order_by("seq"))
+    opening = rows[0]
+    applied = sum(1 for r in rows if r.kind == "installment") - sum(
+        1 for r in rows if r.reversal_of_id and r.reversal_of.kind == "installment"
+    )
+    fields = {
+        f.attname: getattr(seeded, f.attname)
+        for f in Loan._meta.concrete_fields
+        if f.attname not in ("id", "loan_number", "created_at", "updated_at")
+    }
+    fields |= {
+        "loan_number": f"T{seeded.loan_number}",
+        "principal_balance": opening.principal_after,
+        "escrow_balance": opening.escrow_after,
+        "suspense_balance": opening.suspense_after,
+        "late_charges_outstanding": opening.late_charges_after,
+        "fees_outstanding": opening.fees_after,
+        "next_due_date": opening.next_due_date_after,
+        "remaining_term_months": seeded.remaining_term_months + applied,
+    }
+    twin = Loan.objects.create(**fields)
+    ledger_open(loan=twin, effective_date=opening.effective_date)
+    posted: dict[int, int] = {}
+    disbursed = Decimal("0.00")
+    for row in rows[1:]:
+        if row.kind == "payment" and row.original_payment_id is None:
+            posted[row.pk] = payment_post(
+                actor=actor, loan_id=twin.pk, amount=row.amount, received_on=row.effective_date, reference=row.reference
+            ).pk
+        elif row.kind == "nsf_reversal" and row.reversal_of.kind == "payment":
+            first = row.reversal_of.original_payment_id or row.reversal_of_id
+            payment_reverse_nsf(
+                actor=actor, payment_id=posted[first], returned_on=row.effective_date, reason=row.reference
+            )
+        elif row.kind == "fee":
+            fee_assess(actor=actor, loan_id=twin.pk, amount=row.amount, reason=row.reference, on=row.effective_date)
+        elif row.kind == "escrow_disbursement":
+            disbursed += row.amount
+    late_charges_assess(loan_id=twin.pk, as_of=AS_OF)
+    twin.refresh_from_db()
+    return twin, disbursed
+
+
+def test_seeded_histories_are_what_the_services_would_have_written(manager):
+    """Replaying each seeded borrower's payments, returns and fees through payment_post,
+    payment_reverse_nsf, fee_assess and late_charges_assess ends at the seeded balances."""
+    import time_machine
+
+    seed(7)
+    returned = set(LedgerTransaction.objects.filter(kind="nsf_reversal").values_list("loan_id", flat=True))
+    sample = Loan.objects.filter(pk__in=returned) | Loan.objects.filter(pk__in=Loan.objects.order_by("pk")[:40])
+    assert len(returned) >= 3
+
+    with time_machine.travel(datetime(2026, 11, 28, 12, tzinfo=ZoneInfo("America/New_York")), tick=False):
+        for seeded in sample.order_by("pk"):
+            twin, disbursed = _replay_through_services(seeded, manager)
+            assert (
+                twin.principal_balance,
+                twin.escrow_balance - disbursed,
+                twin.suspense_balance,
+                twin.late_charges_outstanding,
+                twin.fees_outstanding,
+                twin.next_due_date,
+                twin.remaining_term_months,
+            ) == (
+                seeded.principal_balance,
+                seeded.escrow_balance,
+                seeded.suspense_balance,
+                seeded.late_charges_outstanding,
+                seeded.fees_outstanding,
+                seeded.next_due_date,
+                seeded.remaining_term_months,
+            ), seeded.loan_number
+            kinds = list(twin.ledger.exclude(kind="late_charge").order_by("seq").values_list("kind", flat=True))
+            expected = list(
+                seeded.ledger.exclude(kind__in=("late_charge", "escrow_disbursement"))
+                .order_by("seq")
+                .values_list("kind", flat=True)
+            )
+            assert kinds == expected, seeded.loan_number
