@@ -144,6 +144,9 @@ def test_unknown_loan_is_404(client, specialist):
         ("1e12", "The amount is too large."),
         ("", "Enter the amount received."),
         ("NaN", "The amount must be a number."),
+        ("Infinity", "The amount must be a number."),
+        ("1e999999999", "The amount is too large."),
+        ("0.001", "The amount cannot have more than two decimal places."),
     ],
 )
 def test_bad_amount_shows_an_error_and_changes_nothing(client, specialist, loan, amount, message):
