@@ -114,3 +114,33 @@ def test_ledger_always_sums_to_the_loan(specialist, manager, time_machine, data)
             loan.refresh_from_db()
             event(f"status {loan.status}")
         assert_invariant(loan)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "principal_balance",
+        "escrow_balance",
+        "suspense_balance",
+        "late_charges_outstanding",
+        "fees_outstanding",
+        "deferred_principal",
+    ],
+)
+def test_mismatch_of_one_cent_is_reported(db, field):
+    """A balance one cent away from its ledger sum is reported, whichever balance it is."""
+    loan = LoanFactory()
+    assert not ledger_mismatches([loan.pk]).exists()
+    Loan.objects.filter(pk=loan.pk).update(**{field: getattr(loan, field) + D("0.01")})
+    assert list(ledger_mismatches([loan.pk])) == [loan]
+    assert list(ledger_mismatches()) == [loan]
+
+
+def test_exact_sums_are_not_mismatches_on_any_database(db, specialist, time_machine):
+    """Paid to zero through rows whose float sum is not exactly zero (SQLite), the loan still matches."""
+    time_machine.move_to(datetime(2026, 11, 28, 12, tzinfo=NEW_YORK), tick=False)
+    loan = LoanFactory()
+    payment_post(actor=specialist, loan_id=loan.pk, amount=D("189318.33"))  # 188,000.00 - 245.81 - 187,754.19
+    loan.refresh_from_db()
+    assert (loan.principal_balance, loan.suspense_balance) == (D("0.00"), D("0.00"))
+    assert not ledger_mismatches([loan.pk]).exists()
