@@ -7,7 +7,8 @@ a signed-in user with no role gets 403 everywhere, an anonymous caller 401. What
 """
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -100,6 +101,9 @@ class TokenRevokeView(APIView):
         operation_id="tokens_revoke",
         summary="Revoke a user's API tokens (admins)",
         description="Deletes every token of the user; their integrations stop authenticating at once.",
+        parameters=[
+            OpenApiParameter("username", OpenApiTypes.STR, OpenApiParameter.PATH, description="Whose tokens to revoke.")
+        ],
         request=None,
         responses={
             200: inline_serializer(

@@ -69,6 +69,18 @@ class StablePagination(PageNumberPagination):
             )
         return super().get_page_size(request)
 
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        descriptions = {
+            "count": "Rows matching the request, over all pages.",
+            "next": "URL of the next page, or null on the last.",
+            "previous": "URL of the previous page, or null on the first.",
+            "results": "This page's rows.",
+        }
+        for name, text in descriptions.items():
+            paginated["properties"][name]["description"] = text
+        return paginated
+
     def get_schema_operation_parameters(self, view) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
