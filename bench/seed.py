@@ -70,6 +70,21 @@ def floor_seconds(loans: int) -> float:
     return time.perf_counter() - start
 
 
+def backend_cpu_seconds() -> float:
+    """CPU used so far by this connection's PostgreSQL backend (local server, Linux /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--loans", type=int, default=100_000)
@@ -89,9 +104,9 @@ def main() -> None:
         from borrowers.services import ledger_mismatches
 
         floor = floor_seconds(args.loans)
-        cpu_before = os.times()
+        cpu_before, pg_before = os.times(), backend_cpu_seconds()
         result = seed_demo(loans=args.loans, seed=args.seed, as_of=AS_OF, workers=args.workers)
-        cpu_after = os.times()
+        cpu_after, pg_after = os.times(), backend_cpu_seconds()
         check_start = time.perf_counter()
         mismatches = ledger_mismatches().count()
         check_seconds = time.perf_counter() - check_start
@@ -101,7 +116,11 @@ def main() -> None:
         print(f"  seeded in        {result.seconds:8.2f} s   {args.loans / result.seconds:10,.0f} loans/s")
         print(f"  rows written     {rows:>10,}   {rows / result.seconds:10,.0f} rows/s")
         cpu = (cpu_after.user - cpu_before.user) + (cpu_after.children_user - cpu_before.children_user)
+        pg_cpu = pg_after - pg_before
         print(f"  python cpu       {cpu:8.2f} s   (this process and its generator workers)")
+        print(f"  postgres cpu     {pg_cpu:8.2f} s   (the seeding connection's backend)")
+        print(f"  cpu-bound floor  {(cpu + pg_cpu) / (os.cpu_count() or 1):8.2f} s   (that cpu spread over all cores)")
+        print("  phases           " + ", ".join(f"{k} {v:.1f} s" for k, v in result.phases.items()))
         print(f"  floor (bare COPY of {args.loans:,} rows) {floor:8.2f} s")
         print(f"  ratio seed/floor {result.seconds / floor:8.1f}x")
         print(f"  under a minute   {'yes' if result.seconds < 60 else 'NO'}")

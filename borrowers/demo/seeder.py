@@ -40,6 +40,8 @@ class SeedResult:
     seconds: float = 0.0
     workers: int = 0
     existing_loans: int = 0
+    # Wall seconds per phase: users, generate_and_load, checks (foreign keys, sequences, statistics).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def default_workers(loans: int) -> int:
@@ -67,9 +69,10 @@ def seed_demo(
     with transaction.atomic():
         users = ensure_demo_users()
         loader.lock_tables()
-        existing = Loan.objects.count()
-        if existing:
-            return SeedResult(created=False, existing_loans=existing)
+        if Loan.objects.exists():
+            existing = Loan.objects.count()
+            return SeedResult(created=False, existing_loans=existing, seconds=time.perf_counter() - started)
+        users_done = time.perf_counter()
         specialists = [
             Specialist(users[spec.username].pk, tuple(spec.languages.split(",")))
             for spec in DEMO_USERS
@@ -88,8 +91,10 @@ def seed_demo(
         chunks = [(start, min(start + chunk_loans, loans)) for start in range(0, loans, chunk_loans)]
         workers = default_workers(loans) if workers is None else workers
         result = SeedResult(created=True, loans=loans, workers=workers if connection.vendor == "postgresql" else 0)
+        result.phases["users"] = users_done - started
         if connection.vendor != "postgresql":
             _load_sqlite(params, bases, chunks, formatters, result, progress)
+            result.phases["generate_and_load"] = time.perf_counter() - users_done
         else:
             set_based_checks = loader.skip_row_foreign_key_checks()
             if not set_based_checks:
@@ -98,6 +103,8 @@ def seed_demo(
                 _load_postgres_parallel(params, bases, chunks, formatters, result, progress)
             else:
                 _load_postgres(params, bases, chunks, formatters, result, progress)
+            loaded = time.perf_counter()
+            result.phases["generate_and_load"] = loaded - users_done
             if set_based_checks:
                 loader.restore_row_foreign_key_checks()
                 loader.check_foreign_keys(bases)
@@ -105,6 +112,7 @@ def seed_demo(
                 _constraints("DEFERRED")
             loader.advance_sequences()
             loader.analyze()
+            result.phases["checks"] = time.perf_counter() - loaded
     result.seconds = time.perf_counter() - started
     return result
 
