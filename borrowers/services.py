@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.roles import PAYMENT_ROLES, user_has_role
@@ -285,15 +285,21 @@ def payment_post(
 
 def live_payment_row(payment_id: int, loan_id: int | None = None) -> LedgerTransaction:
     """The ledger row that currently carries payment `payment_id`: the row itself, or the
-    latest reapplication of it after an earlier returned payment was unwound."""
-    rows = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.PAYMENT, reversed_by__isnull=True)
+    latest reapplication of it after an earlier returned payment was unwound.
+
+    Any row of the chain identifies the payment: the first posting or any reposting of it (a
+    page may still show an older reposting's id).
+    """
+    payments = LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.PAYMENT)
     if loan_id is not None:
-        rows = rows.filter(loan_id=loan_id)
-    row = rows.filter(pk=payment_id).first() or rows.filter(original_payment_id=payment_id).order_by("-seq").first()
-    if row is None:
-        if LedgerTransaction.objects.filter(pk=payment_id, kind=LedgerTransaction.Kind.PAYMENT).exists():
-            raise DomainError("already_reversed", "This payment has already been returned.")
+        payments = payments.filter(loan_id=loan_id)
+    given = payments.filter(pk=payment_id).values_list("pk", "original_payment_id").first()
+    if given is None:
         raise NotFound("payment_not_found", "No such payment.")
+    root = given[1] or given[0]
+    row = payments.filter(Q(pk=root) | Q(original_payment_id=root), reversed_by__isnull=True).order_by("-seq").first()
+    if row is None:
+        raise DomainError("already_reversed", "This payment has already been returned.")
     return row
 
 

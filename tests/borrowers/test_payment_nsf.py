@@ -316,3 +316,18 @@ def test_return_of_a_payment_after_a_modification_restores_the_modified_loan(loa
     payment_reverse_nsf(actor=specialist, payment_id=payment.pk)
     assert balances(loan) == modified
     assert_consistent(loan)
+
+
+def test_any_id_of_a_reposted_payment_finds_its_live_row(loan, specialist, today):
+    """C is reposted twice (after B, then A, bounce); returning it by its middle id still works."""
+    twin = LoanFactory()
+    a = payment_post(actor=specialist, loan_id=loan.pk, amount=D("500.00"), received_on=date(2026, 11, 10))
+    b = payment_post(actor=specialist, loan_id=loan.pk, amount=D("600.00"), received_on=date(2026, 11, 15))
+    c = payment_post(actor=specialist, loan_id=loan.pk, amount=D("700.00"), received_on=date(2026, 11, 20))
+    payment_reverse_nsf(actor=specialist, payment_id=b.pk)
+    c_first_repost = loan.ledger.get(kind=PAYMENT, original_payment=c)
+    payment_reverse_nsf(actor=specialist, payment_id=a.pk)
+    nsf = payment_reverse_nsf(actor=specialist, payment_id=c_first_repost.pk)
+    assert nsf.reversal_of.original_payment == c
+    assert nsf.reversal_of.pk != c_first_repost.pk  # the second reposting was the live one
+    assert_same_as_twin(loan, twin)
