@@ -404,7 +404,12 @@ def payment_reverse_nsf(
 
 @transaction.atomic
 def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | None = None) -> LedgerTransaction:
-    """Assess a servicing fee (inspection, returned-payment fee). Managers only."""
+    """Assess a servicing fee (inspection, returned-payment fee) dated `on` (default today).
+
+    Preconditions: the actor is a manager; the amount is a positive number of cents; a reason is
+    given; `on` is not in the future; the loan is active. Side effects: one fee ledger row, the
+    loan's fees outstanding, one audit record.
+    """
     from accounts.roles import Role
 
     if not user_has_role(actor, Role.MANAGER):
@@ -412,6 +417,15 @@ def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | 
     posting.validate_amount(amount)
     if not reason.strip():
         raise DomainError("reason_required", "Say what the fee is for.", status=400, fields={"reason": ["Required."]})
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        # Returned-payment replays order charges by date; a future-dated fee would sit wrongly.
+        raise DomainError(
+            "future_date",
+            "A fee cannot be assessed in the future.",
+            status=400,
+            fields={"on": ["Enter today or earlier."]},
+        )
     loan = _lock_loan(loan_id)
     if not loan.is_active:
         # Nothing would ever collect it: a closed loan takes no payments.
@@ -419,7 +433,7 @@ def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | 
             "loan_not_active", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}; it takes no fees."
         )
     before = _balances(loan)
-    writer = _LedgerWriter(loan, actor=actor, effective_date=on or timezone.localdate())
+    writer = _LedgerWriter(loan, actor=actor, effective_date=on)
     row = writer.write(posting.Movement(kind=posting.FEE, amount=amount, fees=amount), reference=reason)
     writer.save_loan()
     audit_record(

@@ -133,3 +133,62 @@ def test_database_refuses_a_second_charge_for_one_installment(behind):
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         duplicate.save()
+
+
+# Fees (fee_assess): the other charge a payment's excess pays. ---------------------------------
+
+
+def test_manager_assesses_a_fee(loan, manager, today):
+    """A manager's fee adds to fees outstanding with one ledger row and one audit event."""
+    from borrowers.services import fee_assess
+
+    row = fee_assess(actor=manager, loan_id=loan.pk, amount=D("25.00"), reason="property inspection")
+    assert (row.kind, row.amount, row.fees, row.reference, row.effective_date) == (
+        "fee",
+        D("25.00"),
+        D("25.00"),
+        "property inspection",
+        date(2026, 11, 28),
+    )
+    assert balances(loan)[4] == D("25.00")
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.note) == ("fee.assess", manager, "property inspection")
+    assert_consistent(loan)
+
+
+@pytest.mark.parametrize(
+    ("persona", "overrides", "code", "status"),
+    [
+        ("specialist", {}, "forbidden", 403),
+        ("admin_user", {}, "forbidden", 403),
+        ("manager", {"amount": D("0.00")}, "invalid_amount", 400),
+        ("manager", {"amount": D("1.001")}, "invalid_amount", 400),
+        ("manager", {"reason": "  "}, "reason_required", 400),
+        ("manager", {"on": date(2026, 11, 29)}, "future_date", 400),
+    ],
+)
+def test_fee_refusals_change_nothing(loan, request, today, persona, overrides, code, status):
+    """Only managers assess fees, for a positive amount in cents, with a reason, not in the future."""
+    from borrowers.services import fee_assess
+    from lossmit.errors import DomainError
+
+    actor = request.getfixturevalue(persona)
+    kwargs = {"amount": D("25.00"), "reason": "inspection", **overrides}
+    before = snapshot(loan)
+    with pytest.raises(DomainError) as caught:
+        fee_assess(actor=actor, loan_id=loan.pk, **kwargs)
+    assert (caught.value.code, caught.value.status) == (code, status)
+    assert snapshot(loan) == before
+
+
+def test_no_fee_on_a_closed_loan(manager, today):
+    """A paid-off loan takes no fee (409): nothing would ever collect it."""
+    from borrowers.services import fee_assess
+    from lossmit.errors import DomainError
+
+    loan = LoanFactory(status=Loan.Status.PAID_OFF)
+    before = snapshot(loan)
+    with pytest.raises(DomainError) as caught:
+        fee_assess(actor=manager, loan_id=loan.pk, amount=D("25.00"), reason="inspection")
+    assert caught.value.code == "loan_not_active"
+    assert snapshot(loan) == before
