@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from borrowers.models import Borrower, Investor, Loan, Program
 from borrowers.states import US_STATES
@@ -82,8 +83,9 @@ class LoanFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def _status_as_of(self) -> date:
-        getter: Callable[[], date] = self.request.lossmit_status_as_of
-        return getter()
+        # Set per request by the loan API views (borrowers/api.py); used elsewhere, today.
+        getter: Callable[[], date] | None = getattr(self.request, "lossmit_status_as_of", None)
+        return getter() if getter is not None else timezone.localdate()
 
     def filter_bucket(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if not value:
