@@ -20,7 +20,7 @@ import bisect
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
@@ -341,9 +341,7 @@ class PortfolioGenerator:
             prior_charged.add(due)
             due = add_months(due, 1, day=due_day)
         if prior_charged:
-            state = posting.LoanState(
-                **{**state.__dict__, "late_charges": posting.late_charge_amount(state) * len(prior_charged)}
-            )
+            state = replace(state, late_charges=posting.late_charge_amount(state) * len(prior_charged))
 
         loan_id = self._next_id("borrowers_loan")
         book = LedgerBook(

@@ -263,6 +263,8 @@ def summary_lines(result: SeedResult, as_of: date) -> list[str]:
     for bucket in BUCKETS:
         count = result.buckets.get(bucket, 0)
         lines.append(f"  {bucket:>8}: {count:>8,}  ({100 * count / total:5.1f}%)")
+    if result.behaviours:
+        lines.append("Borrower behaviours: " + ", ".join(f"{k} {v:,}" for k, v in result.behaviours.most_common()))
     lines.append("Rows written:")
     for table, _ in TABLES:
         lines.append(f"  {table:<28} {result.rows.get(table, 0):>10,}")
