@@ -7,6 +7,8 @@ run that applied or was rejected gets exactly one audit record summarising its c
 """
 
 import hashlib
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -19,7 +21,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from imports import freddie
 from imports.models import ImportRun
-from imports.tape import RowError, check_tape, tape_records
+from imports.tape import RowError, check_tape
 from imports.upsert import NEW, UNCHANGED, UPDATED, ChunkContext, LoanInput, upsert_chunk
 from lossmit.errors import DomainError
 
@@ -47,6 +49,36 @@ def _chunks(records: Iterable[LoanInput], size: int) -> Iterator[list[LoanInput]
     iterator = iter(records)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+class _Spool:
+    """Typed records from the checking pass, kept in a temporary file chunk by chunk so a
+    million-row tape is parsed once and never held in memory whole. Only this process writes
+    and reads the file, so unpickling it is safe."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.pending: list[LoanInput] = []
+
+    def add(self, record: LoanInput) -> None:
+        self.pending.append(record)
+        if len(self.pending) >= CHUNK_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            pickle.dump(self.pending, self.handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.pending = []
+
+    def records(self) -> Iterator[LoanInput]:
+        self.flush()
+        self.handle.seek(0)
+        while True:
+            try:
+                chunk = pickle.load(self.handle)  # noqa: S301 - our own temporary file
+            except EOFError:
+                return
+            yield from chunk
 
 
 def _store_errors(run: ImportRun, errors: list[RowError]) -> None:
@@ -130,7 +162,13 @@ def tape_import(
     elif run.status != ImportRun.Status.PREVIEWED:
         raise DomainError("not_previewed", f"This run is {run.get_status_display().lower()}; it cannot be applied.")
 
-    check = check_tape(path, on_row=lambda n: progress("check", n))
+    with tempfile.TemporaryFile() as handle:
+        spool = _Spool(handle)
+        check = check_tape(path, on_row=lambda n: progress("check", n), keep=spool.add)
+        return _tape_apply(run, check, spool, actor=actor, dry_run=dry_run, progress=progress)
+
+
+def _tape_apply(run: ImportRun, check, spool: _Spool, *, actor, dry_run: bool, progress: Progress) -> ImportRun:
     run.rows_total = check.rows
     _store_errors(run, check.errors)
     if not check.ok:
@@ -145,11 +183,11 @@ def tape_import(
 
     ctx = ChunkContext(actor=actor, effective_date=timezone.localdate(), reference=f"tape run {run.pk}")
     if dry_run:
-        _apply(tape_records(path), run, ctx, write=False, progress=progress)
+        _apply(spool.records(), run, ctx, write=False, progress=progress)
         _finish(run, ImportRun.Status.PREVIEWED, actor=actor, action="", note="")
         return run
     with transaction.atomic():
-        _apply(tape_records(path), run, ctx, write=True, progress=progress)
+        _apply(spool.records(), run, ctx, write=True, progress=progress)
         _finish(
             run,
             ImportRun.Status.APPLIED,

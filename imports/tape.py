@@ -422,8 +422,11 @@ class TapeReader:
                 yield line + 1, None, f"unreadable: {exc}"
 
 
-def check_tape(path: Path, *, on_row: Callable[[int], None] | None = None) -> TapeCheck:
-    """Check every row of the file and collect every error (first pass: nothing is kept)."""
+def check_tape(
+    path: Path, *, on_row: Callable[[int], None] | None = None, keep: Callable[[LoanInput], None] | None = None
+) -> TapeCheck:
+    """Check every row of the file and collect every error. `keep` receives each good record
+    (the loader spools them so the file is parsed once)."""
     check = TapeCheck()
     seen: dict[str, int] = {}
     for line, values, problem in TapeReader(path).rows(check.errors):
@@ -433,25 +436,13 @@ def check_tape(path: Path, *, on_row: Callable[[int], None] | None = None) -> Ta
         if values is None:
             check.errors.append(RowError(line, "", problem))
             continue
-        _record, errors = parse_row(line, values)
+        record, errors = parse_row(line, values)
         check.errors.extend(errors)
+        if keep is not None and record is not None and not check.errors:
+            keep(record)
         number = values.get("loan_number", "")
         if number:
             first = seen.setdefault(number, line)
             if first != line:
                 check.errors.append(RowError(line, "loan_number", f"{number} is also on line {first}"))
     return check
-
-
-def tape_records(path: Path) -> Iterator[LoanInput]:
-    """The typed records of a file that `check_tape` passed (second pass)."""
-    header_errors: list[RowError] = []
-    for line, values, problem in TapeReader(path).rows(header_errors):
-        if values is None:
-            raise ValueError(f"line {line}: {problem}")  # check_tape reports this first
-        record, errors = parse_row(line, values)
-        if errors:
-            raise ValueError(str(errors[0]))
-        yield record
-    if header_errors:
-        raise ValueError(str(header_errors[0]))

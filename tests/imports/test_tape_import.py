@@ -216,6 +216,15 @@ def test_header_problems_reject_the_file(tmp_path, _case, header, message):
     assert not Loan.objects.exists()
 
 
+def test_text_with_commas_quotes_backslashes_and_accents_round_trips(tmp_path):
+    """Values reach the database exactly (PostgreSQL loads them with COPY's text format)."""
+    row = tape_row(borrower_last_name='Nú\\ñez "Jr", II', property_address1="Unit 4\\N, 12 Main")
+    tape_import(path=write_tape(tmp_path / "tape.csv", [row]))
+    loan = Loan.objects.select_related("borrower", "property").get()
+    assert loan.borrower.last_name == 'Nú\\ñez "Jr", II'
+    assert loan.property.address1 == "Unit 4\\N, 12 Main"
+
+
 def test_columns_in_any_order_with_bom_and_us_dates(tmp_path):
     row = tape_row(origination_date="05/14/2021")
     columns = list(reversed(row))
