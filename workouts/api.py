@@ -442,3 +442,15 @@ class ForeclosureReferralView(APIView):
             "blocks": [],
         }
         return Response(ForeclosureCheckSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(exclude=True)
+class UnknownIdView(APIView):
+    """A path id that is not a number: answer the API's JSON 404, not the HTML page."""
+
+    permission_classes = [HasLossmitRole]
+
+    def _not_found(self, request: Request, *args, **kwargs) -> Response:
+        raise NotFound("not_found", "No such record.")
+
+    get = post = patch = put = delete = _not_found

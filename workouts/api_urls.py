@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from workouts import api
 
@@ -32,4 +32,7 @@ urlpatterns: list = [
         api.ForeclosureReferralView.as_view(),
         name="api-loan-foreclosure-referral",
     ),
+    # Ids that are not numbers miss the routes above; they get the API's JSON 404 too.
+    re_path(r"^(cases|workouts)/[^/]+/", api.UnknownIdView.as_view()),
+    re_path(r"^loans/[^/]+/foreclosure-(check|referral)/$", api.UnknownIdView.as_view()),
 ]

@@ -205,3 +205,12 @@ def test_evaluation_run_and_submit_from_it(specialist, late_loan):
     assert Decimal(evaluation["inputs"]["property"]["market_value"]) == Decimal("240000.00")
     listed = client_for(specialist).get(f"/api/v1/cases/{case_id}/evaluations/").json()
     assert [e["id"] for e in listed] == [evaluation["id"]]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/cases/abc/", "/api/v1/workouts/true/approve/", "/api/v1/loans/x/foreclosure-check/"]
+)
+def test_non_numeric_ids_get_the_json_404(specialist, path):
+    response = client_for(specialist).get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
