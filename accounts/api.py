@@ -8,7 +8,7 @@ a signed-in user with no role gets 403 everywhere, an anonymous caller 401. What
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -82,6 +82,7 @@ class TokenIssueView(APIView):
         summary="Issue an API token (admins)",
         description="Issues a new token for the user, revoking any previous one. Admins only.",
         request=TokenIssueSerializer,
+        examples=[OpenApiExample("A specialist's token", value={"username": "maria"}, request_only=True)],
         responses={201: TokenSerializer, **error_responses(400, 404)},
         tags=["tokens"],
     )

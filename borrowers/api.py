@@ -14,7 +14,13 @@ from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -46,6 +52,45 @@ LOAN_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
 BORROWER_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Borrower id.")
 PAYMENT_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the payment's ledger row."
+)
+
+# Request examples: shown in /api/docs/ and sent by schemathesis's examples phase.
+BOARD_EXAMPLE_VALUE = {
+    "loan_number": "2026000001",
+    "borrower": {
+        "first_name": "Ana",
+        "last_name": "Lopez",
+        "phone": "404-555-0101",
+        "email": "ana.lopez@example.com",
+        "mailing_state": "GA",
+    },
+    "property": {"state": "CA", "occupancy": "owner", "market_value": "300000.00"},
+    "investor": "FNMA",
+    "program": "GSE_FLEX",
+    "original_balance": "250000.00",
+    "principal_balance": "240000.00",
+    "note_rate": "7.000",
+    "original_term_months": 360,
+    "remaining_term_months": 340,
+    "first_payment_date": "2025-04-01",
+    "next_due_date": "2026-09-01",
+    "monthly_escrow": "400.00",
+}
+BOARD_EXAMPLE = OpenApiExample("A delinquent FNMA loan", value=BOARD_EXAMPLE_VALUE, request_only=True)
+BULK_EXAMPLE = OpenApiExample(
+    "Two loans",
+    value=[BOARD_EXAMPLE_VALUE, {**BOARD_EXAMPLE_VALUE, "loan_number": "2026000002", "monthly_pi": "1700.00"}],
+    request_only=True,
+)
+PAYMENT_EXAMPLE = OpenApiExample(
+    "One installment by check",
+    value={"amount": "1564.14", "received_on": "2026-11-20", "reference": "CHK 1001"},
+    request_only=True,
+)
+RETURN_EXAMPLE = OpenApiExample(
+    "Returned for insufficient funds",
+    value={"returned_on": "2026-11-25", "reason": "R01 insufficient funds"},
+    request_only=True,
 )
 
 # A bulk boarding request is one transaction; past this size a feed should send batches.
@@ -192,6 +237,7 @@ class LoanListView(LossmitAPIView, generics.ListAPIView):
             "409 `duplicate_loan_number` when the loan number exists."
         ),
         request=LoanBoardSerializer,
+        examples=[BOARD_EXAMPLE],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={201: LoanDetailSerializer, **error_responses(400, 409, 422)},
         tags=["loans"],
@@ -265,6 +311,7 @@ class LoanBulkBoardView(LossmitAPIView):
             "refused loan by its index and `fields` flattens them as `[index].field`."
         ),
         request=LoanBoardSerializer(many=True),
+        examples=[BULK_EXAMPLE],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: inline_serializer(
@@ -368,6 +415,7 @@ class LoanPaymentView(LossmitAPIView):
             "then principal. Send an `Idempotency-Key` so a retry cannot post twice."
         ),
         request=PaymentPostSerializer,
+        examples=[PAYMENT_EXAMPLE],
         parameters=[LOAN_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={201: PaymentResultSerializer, **error_responses(400, 404, 409, 422)},
         tags=["payments"],
@@ -394,6 +442,7 @@ class PaymentReturnView(LossmitAPIView):
             "payment was already returned."
         ),
         request=PaymentReturnSerializer,
+        examples=[RETURN_EXAMPLE],
         parameters=[PAYMENT_ID, IDEMPOTENCY_KEY_PARAMETER],
         responses={201: PaymentReturnResultSerializer, **error_responses(400, 404, 409, 422)},
         tags=["payments"],
