@@ -109,9 +109,13 @@ def loan_search(*, user, query: str) -> QuerySet[Loan]:
     ).order_by("status_rank", "loan_number", "id")
 
 
+# Far past any real last page, small enough that page x size stays a valid SQL OFFSET.
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def _page_number(page: str | int | None) -> int:
     try:
-        return max(1, int(page or 1))
+        return min(max(1, int(page or 1)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
 

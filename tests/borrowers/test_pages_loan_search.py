@@ -169,6 +169,8 @@ def test_out_of_range_page_shows_the_last_page(client, specialist):
     client.force_login(specialist)
     assert client.get(SEARCH, {"q": "55", "page": 99}).context["page"].number == 2
     assert client.get(SEARCH, {"q": "55", "page": "x"}).context["page"].number == 1
+    assert client.get(SEARCH, {"q": "55", "page": "9" * 30}).context["page"].number == 2
+    assert client.get(SEARCH, {"q": "55", "page": "-3"}).context["page"].number == 1
 
 
 def test_htmx_request_gets_only_the_results_partial(client, specialist, portfolio):
