@@ -155,3 +155,19 @@ def test_withdrawn_case_takes_no_documents(specialist, case):
         kind="income",
         received_on=date(2027, 3, 3),
     )
+
+
+def test_asking_for_more_after_completeness_keeps_the_facially_complete_protection(specialist, case):
+    """1024.41(c)(2)(iv): complete on Mar 4, then the servicer finds it needs a P&L statement.
+    The evaluation clock restarts from the new complete date; protections run from Mar 4."""
+    for kind in ("hardship_statement", "income", "tax_transcript_consent", "bank_statements"):
+        _receive(specialist, case, kind, date(2027, 3, 4))
+    services.case_document_request(actor=specialist, case_id=case.pk, description="Profit and loss statement")
+    case.refresh_from_db()
+    assert (case.application_complete_on, case.facially_complete_on) == (None, date(2027, 3, 4))
+    assert case.status == LossMitCase.Status.OPEN
+    assert case.protected_from == date(2027, 3, 4)
+    _receive(specialist, case, "other", date(2027, 3, 12), description="Profit and loss statement")
+    case.refresh_from_db()
+    assert (case.application_complete_on, case.facially_complete_on) == (date(2027, 3, 12), date(2027, 3, 4))
+    assert selectors.case_deadlines(case).evaluation_due == date(2027, 4, 11)

@@ -178,20 +178,35 @@ def case_document_receive(
 def case_document_request(*, actor, case_id: int, description: str, version: int | None = None) -> CaseDocument:
     """Ask for one more required document (the acknowledgment's "what is missing").
 
-    Only while the application is not yet complete: once complete, the borrower is protected
-    from that date and asking for more does not undo it.
+    Asking after the checklist was complete means the file was only facially complete
+    (1024.41(c)(2)(iv)): the complete date is cleared, so the 30-day evaluation clock restarts
+    when the last document arrives, but the facially complete date stays and the foreclosure
+    protections keep running from it. Refused once a workout was submitted on the case.
     """
     require_role(actor, CASE_ROLES, "Only specialists and managers may request documents.")
     description = require_reason(description, "description")
     case = lock_case(case_id)
     check_version(case, version)
     require_active_case(case)
-    if case.application_complete_on is not None:
-        raise DomainError("application_complete", "The application is already complete.")
+    if case.workouts.exists():
+        raise DomainError("decision_started", "A workout was already submitted on this application.")
+    before = case_snapshot(case)
     doc = CaseDocument.objects.create(case=case, kind=CaseDocument.Kind.OTHER, required=True, description=description)
+    if case.application_complete_on is not None:
+        case.facially_complete_on = case.facially_complete_on or case.application_complete_on
+        case.application_complete_on = None
+        case.status = LossMitCase.Status.OPEN
     bump(case)
     case.save()
-    audit_record(actor=actor, action="case.document_request", obj=case, loan_id=case.loan_id, note=description)
+    audit_record(
+        actor=actor,
+        action="case.document_request",
+        obj=case,
+        loan_id=case.loan_id,
+        before=before,
+        after=case_snapshot(case),
+        note=description,
+    )
     return doc
 
 
