@@ -33,6 +33,7 @@ from workouts.services.foreclosure import (
     foreclosure_referral_check,
     foreclosure_sale_check,
 )
+from workouts.services.nightly import workouts_nightly
 from workouts.services.trials import trial_fail, trial_payments_review
 
 __all__ = [
@@ -60,4 +61,5 @@ __all__ = [
     "workout_reject",
     "workout_submit",
     "workout_withdraw",
+    "workouts_nightly",
 ]
