@@ -8,12 +8,13 @@ Manager), so the API and the pages can never disagree.
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import HasLossmitRole, error_responses
-from borrowers.models import Program
+from borrowers.models import Investor, Program
 from borrowers.serializers import enum_field
 from lossmit.errors import NotFound
 from rules import services
@@ -23,9 +24,12 @@ from workouts.domain.parameters import SPECS
 
 
 class RuleSetSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    rejected_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    investor = enum_field(
+        "RuleSetInvestor", Investor.choices, "The investor these rules are for; blank for all.", allow_blank=True
+    )
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    rejected_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     parameters = serializers.DictField(help_text="Every parameter, values as strings (domain.md section 4 names).")
     status = enum_field("RuleSetStatus", ProgramRuleSet.Status.choices, "draft, pending, approved or rejected.")
 
@@ -63,6 +67,7 @@ class ParameterSpecSerializer(serializers.Serializer):
 
 class RuleSetListView(APIView):
     permission_classes = [HasLossmitRole]
+    parser_classes = [JSONParser]  # the API speaks JSON (api-contract.md)
 
     @extend_schema(
         operation_id="rule_sets_list",
@@ -89,6 +94,9 @@ class RuleSetListView(APIView):
         return Response(RuleSetSerializer(rule_set).data, status=status.HTTP_201_CREATED)
 
 
+RULE_SET_ID = OpenApiParameter("rule_set_id", int, OpenApiParameter.PATH, description="Rule set id.")
+
+
 def _rule_set_or_404(rule_set_id: int) -> ProgramRuleSet:
     rule_set = rule_set_list().filter(pk=rule_set_id).first()
     if rule_set is None:
@@ -102,6 +110,7 @@ class RuleSetDetailView(APIView):
     @extend_schema(
         operation_id="rule_sets_retrieve",
         summary="One rule set version",
+        parameters=[RULE_SET_ID],
         responses={200: RuleSetSerializer, **error_responses(404)},
         tags=["rule-sets"],
     )
@@ -111,11 +120,13 @@ class RuleSetDetailView(APIView):
 
 class RuleSetApproveView(APIView):
     permission_classes = [HasLossmitRole]
+    parser_classes = [JSONParser]  # the API speaks JSON (api-contract.md)
 
     @extend_schema(
         operation_id="rule_sets_approve",
         summary="Approve a pending rule change (Admin or Manager, not the proposer)",
         request=RuleChangeApproveSerializer,
+        parameters=[RULE_SET_ID],
         responses={200: RuleSetSerializer, **error_responses(400, 404, 409)},
         tags=["rule-sets"],
     )
@@ -128,11 +139,13 @@ class RuleSetApproveView(APIView):
 
 class RuleSetRejectView(APIView):
     permission_classes = [HasLossmitRole]
+    parser_classes = [JSONParser]  # the API speaks JSON (api-contract.md)
 
     @extend_schema(
         operation_id="rule_sets_reject",
         summary="Reject a pending rule change with a reason (Admin or Manager, not the proposer)",
         request=RuleChangeRejectSerializer,
+        parameters=[RULE_SET_ID],
         responses={200: RuleSetSerializer, **error_responses(400, 404, 409)},
         tags=["rule-sets"],
     )

@@ -7,6 +7,7 @@ this preview only.
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -93,6 +94,7 @@ def scenario_from(data: dict) -> Scenario:
 
 class EvaluationPreviewView(APIView):
     permission_classes = [HasLossmitRole]
+    parser_classes = [JSONParser]  # the API speaks JSON (api-contract.md)
 
     @extend_schema(
         operation_id="evaluations_preview",

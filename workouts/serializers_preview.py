@@ -151,12 +151,16 @@ class RepaymentPlanOutSerializer(OptionBaseSerializer):
 
 
 class ModificationStepSerializer(serializers.Serializer):
+    """One step taken; only the step's own figure is present besides `step` and `monthly_pi`."""
+
     step = serializers.ChoiceField(choices=["capitalize", "rate", "term", "forbearance"])
-    capitalized_balance = _money_out("Balance after capitalisation (capitalize step).")
-    interest_rate = serializers.CharField(required=False, help_text="Rate after the rate step, three places.")
-    term_months = serializers.IntegerField(required=False)
-    forbearance = _money_out("Forborne principal (forbearance step).")
-    monthly_pi = _money_out("P&I after this step.")
+    capitalized_balance = serializers.CharField(
+        required=False, help_text="capitalize step: balance after capitalisation, two places."
+    )
+    interest_rate = serializers.CharField(required=False, help_text="rate step: the new rate, three places.")
+    term_months = serializers.IntegerField(required=False, help_text="term step: the new term.")
+    forbearance = serializers.CharField(required=False, help_text="forbearance step: forborne principal.")
+    monthly_pi = serializers.CharField(help_text="P&I after this step, two places.")
 
 
 class ModificationOutSerializer(OptionBaseSerializer):

@@ -6,7 +6,7 @@ values as None. Extra keys beyond the contract (schedule, pre-mod P&I, target) a
 the contract ("add fields freely").
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -257,7 +257,6 @@ class Evaluation:
     foreclosure: ForeclosureResult
     recommendation: str | None
     recommendation_reason: str
-    notes: tuple[str, ...] = field(default=())
 
     def option(self, name: str):
         return getattr(self, name)
