@@ -214,3 +214,25 @@ def test_non_numeric_ids_get_the_json_404(specialist, path):
     response = client_for(specialist).get(path)
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_case_detail_runs_a_fixed_number_of_queries(specialist, manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(workouts: int) -> int:
+        loan = LoanFactory(next_due_date=date(2026, 9, 1))
+        case_id = _open(specialist, loan, application_complete_on="2026-12-04").json()["id"]
+        for option in ("modification", "short_sale", "deed_in_lieu")[:workouts]:
+            client_for(specialist).post(
+                f"/api/v1/cases/{case_id}/workouts/",
+                {"option": option, "terms": {**MOD_TERMS, "deficiency": "1000.00"}},
+                format="json",
+            )
+        client = client_for(specialist)
+        client.get(f"/api/v1/cases/{case_id}/")  # warm the per-user role cache
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/api/v1/cases/{case_id}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    assert queries_for(1) == queries_for(3)
