@@ -1,14 +1,17 @@
 """GET /api/v1/loans/ and /api/v1/loans/{id}/: reads, filters, delinquency fields, query counts."""
 
 from datetime import date, datetime
+from io import StringIO
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from borrowers.models import Investor, Loan, Program
 from delinquency.models import Hold, LoanDelinquency, ScanRun
 from tests.api.conftest import assert_error
+from tests.api.test_loan_boarding import LOAN
 from tests.factories import LoanFactory, PhoneFactory, PropertyFactory, ValuationFactory
 
 
@@ -323,3 +326,17 @@ def test_loan_detail_runs_a_fixed_number_of_queries(client_for, manager, django_
 def test_timestamps_are_iso(client_for, manager, loan):
     body = client_for(manager).get(f"/api/v1/loans/{loan.pk}/").json()
     assert datetime.fromisoformat(body["created_at"]).tzinfo is not None
+
+
+def test_detail_follows_the_real_scan(client_for, manager):
+    """Board over the API, run the scan as of Nov 15, read the loan: the values are the scan's
+    (domain.md s.1: oldest unpaid Oct 1 is MBA 30 / OTS 30 on Nov 15), not today's."""
+    client = client_for(manager)
+    body = {**LOAN, "next_due_date": "2026-10-01", "remaining_term_months": 339}
+    loan_id = client.post("/api/v1/loans/", body, format="json").json()["id"]
+    call_command("run_delinquency_scan", "--as-of", "2026-11-15", "--no-progress", stdout=StringIO())
+    detail = client.get(f"/api/v1/loans/{loan_id}/").json()
+    keys = ("days_past_due", "mba_status", "ots_status", "bucket", "status_as_of")
+    assert tuple(detail[k] for k in keys) == (45, 30, 30, "30-59", "2026-11-15")
+    listed = client.get("/api/v1/loans/?bucket=30-59").json()["results"]
+    assert [item["id"] for item in listed] == [loan_id]
