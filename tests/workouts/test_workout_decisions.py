@@ -253,3 +253,20 @@ def test_terms_come_from_the_stored_evaluation_and_ineligible_options_are_refuse
         )
     assert err.value.code == "option_not_eligible"
     assert "No offer on file." in err.value.message
+
+
+def test_deed_in_lieu_from_evaluation_is_measured_by_its_deficiency(specialist, case):
+    evaluation = Evaluation.objects.create(
+        case=case,
+        as_of=date(2027, 3, 10),
+        program="GSE_FLEX",
+        rule_version=1,
+        created_by=specialist,
+        inputs={"loan": {"principal_balance": "188000.00", "arrears": "5091.65", "fees": "202.28"}},
+        result={"options": {"deed_in_lieu": {"eligible": True, "reasons": [], "expected_recovery": "150000.00"}}},
+    )
+    workout = services.workout_submit(
+        actor=specialist, case_id=case.pk, option="deed_in_lieu", evaluation_id=evaluation.pk
+    )
+    assert workout.amount == Decimal("43293.93")  # 188,000.00 + 5,091.65 + 202.28 - 150,000.00
+    assert workout.terms["deficiency"] == "43293.93"

@@ -82,6 +82,14 @@ def _check_modification_terms(terms: dict) -> None:
         raise BadInput("invalid_terms", "term_months must be 1 to 480.", fields={"terms.term_months": ["1 to 480."]})
 
 
+def _deed_deficiency(evaluation: Evaluation, expected_recovery) -> Decimal:
+    """What a deed-in-lieu leaves unpaid: the evaluated debt (principal, capitalisable arrears,
+    fees) less the expected recovery, never below zero."""
+    loan = evaluation.inputs.get("loan", {})
+    debt = sum((Decimal(str(loan.get(key) or "0")) for key in ("principal_balance", "arrears", "fees")), Decimal(0))
+    return max(Decimal("0.00"), debt - Decimal(str(expected_recovery))).quantize(Decimal("0.01"))
+
+
 def _workout_amount(option: str, terms: dict, amount: Decimal | None) -> Decimal:
     if amount is not None:
         return _decimal(amount, "amount").quantize(Decimal("0.01"))
@@ -156,6 +164,8 @@ def workout_submit(
                 reasons = "; ".join(r.get("message", r.get("code", "")) for r in result.get("reasons", []))
                 raise DomainError("option_not_eligible", f"The evaluation found this option not eligible: {reasons}")
             merged.update({k: v for k, v in result.items() if k not in ("eligible", "reasons")})
+            if option == Workout.Option.DEED_IN_LIEU and merged.get("expected_recovery") not in (None, ""):
+                merged.setdefault("deficiency", str(_deed_deficiency(evaluation, merged["expected_recovery"])))
     merged.update(terms or {})
     if option == Workout.Option.MODIFICATION:
         _check_modification_terms(merged)
