@@ -1,8 +1,8 @@
 """GET /api/v1/loans/ and /api/v1/loans/{id}/: reads, filters, delinquency fields, query counts."""
 
 from datetime import date, datetime
-from io import StringIO
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
