@@ -159,6 +159,30 @@ def test_deny_requires_reason_and_sets_appeal_deadline(manager, submitted):
     assert workout.denial_notice_on == date(2027, 3, 12)
     assert workout.appeal_deadline == date(2027, 3, 26)
     assert workout.decision_reason == "Target payment not reached"
+    assert workout.terms["denial_notice"] == {
+        "reason": "Target payment not reached",
+        "notice_on": "2027-03-12",
+        "appeal_deadline": "2027-03-26",
+    }
+
+
+def test_denial_resting_on_an_evaluation_discloses_its_npv_inputs(specialist, manager, case):
+    evaluation = Evaluation.objects.create(
+        case=case,
+        as_of=date(2027, 3, 10),
+        program="GSE_FLEX",
+        rule_version=2,
+        created_by=specialist,
+        inputs={"loan": {"principal_balance": "188000.00"}, "property": {"market_value": "210000.00"}},
+        result={"options": {"modification": {"eligible": True, "reasons": [], **MOD_TERMS, "npv": "-1520.33"}}},
+    )
+    workout = services.workout_submit(
+        actor=specialist, case_id=case.pk, option="modification", evaluation_id=evaluation.pk
+    )
+    workout = services.workout_deny(actor=manager, workout_id=workout.pk, reason="Modification NPV below liquidation")
+    notice = workout.terms["denial_notice"]
+    assert notice["npv_inputs"] == evaluation.inputs
+    assert (notice["npv"], notice["program"], notice["rule_version"]) == ("-1520.33", "GSE_FLEX", 2)
 
 
 def test_no_appeal_right_when_complete_less_than_90_days_before_sale(specialist, manager):

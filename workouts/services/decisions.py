@@ -211,6 +211,23 @@ def approval_limit_for(user, program: str) -> Decimal | None:
     return program_rules(program=program, as_of=today()).parameters.manager_approval_limit
 
 
+def _denial_notice(workout: Workout, reason: str) -> dict:
+    """What the denial letter states (1024.41(d)): the reason, the appeal right and deadline,
+    and, for a modification evaluated by the engine, the NPV inputs and result it rests on."""
+    notice: dict = {
+        "reason": reason,
+        "notice_on": workout.denial_notice_on.isoformat(),
+        "appeal_deadline": workout.appeal_deadline.isoformat() if workout.appeal_deadline else None,
+    }
+    if workout.option == Workout.Option.MODIFICATION and workout.evaluation_id:
+        evaluation = workout.evaluation
+        notice["npv_inputs"] = evaluation.inputs
+        notice["npv"] = (evaluation.option_result(workout.option) or {}).get("npv")
+        notice["program"] = evaluation.program
+        notice["rule_version"] = evaluation.rule_version
+    return notice
+
+
 def _senior_approver_name(user) -> str:
     profile = getattr(user, "profile", None)
     senior = profile.manager if profile is not None else None
@@ -291,6 +308,7 @@ def workout_deny(
         workout.appeal_deadline = regx.appeal_deadline(
             notice_on, case.application_complete_on, case.foreclosure_sale_date
         )
+    workout.terms = {**workout.terms, "denial_notice": _denial_notice(workout, reason)}
     bump(workout)
     workout.save()
     sync_case_status(case, workout)
