@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from delinquency.views import manager, specialist
+
+urlpatterns = [
+    # --- specialist pages (delinquency/views/specialist.py) ---
+    path("worklist/", specialist.worklist, name="worklist"),
+    # --- manager pages (delinquency/views/manager.py) ---
+    path("dashboard/", manager.dashboard, name="dashboard"),
+]

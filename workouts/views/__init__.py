@@ -1,0 +1,1 @@
+"""HTML views, split by who uses them."""
