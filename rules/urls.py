@@ -4,5 +4,5 @@ from rules.views import admin_pages
 
 urlpatterns = [
     # --- admin pages (rules/views/admin_pages.py) ---
-    path("", admin_pages.rules_index, name="rules-index"),
+    path("", admin_pages.rules_index, name="rules"),
 ]

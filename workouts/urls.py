@@ -6,5 +6,5 @@ urlpatterns = [
     # --- specialist pages (workouts/views/specialist.py) ---
     path("loans/<int:loan_id>/evaluate/", specialist.evaluate, name="workout-evaluate"),
     # --- manager pages (workouts/views/approvals.py) ---
-    path("approvals/", approvals.queue, name="approval-queue"),
+    path("approvals/", approvals.queue, name="approvals"),
 ]
