@@ -140,3 +140,53 @@ def test_refer_records_the_referral_or_refuses_and_records_nothing(specialist, m
     other = LoanFactory(next_due_date=date(2026, 9, 1))
     services.foreclosure_refer(actor=manager, loan_id=other.pk, on=date(2026, 12, 31))
     assert AuditEvent.objects.filter(action="foreclosure.refer", loan_id=other.pk).count() == 1
+
+
+def test_second_complete_application_while_still_delinquent_is_duplicative(specialist, manager, late_loan):
+    """1024.41(i): the first complete application was decided (denied, no appeal), the borrower
+    stayed delinquent, so a second complete application does not stop the referral again."""
+    first = _complete_case(specialist, late_loan)
+    workout = services.workout_submit(actor=specialist, case_id=first.pk, option="modification", terms=MOD_TERMS)
+    services.workout_deny(actor=manager, workout_id=workout.pk, reason="NPV negative", notice_on=date(2027, 1, 4))
+    services.case_close(actor=specialist, case_id=first.pk, reason="Denied, no appeal", on=date(2027, 1, 20))
+    services.case_open(
+        actor=specialist,
+        loan_id=late_loan.pk,
+        application_received_on=date(2027, 2, 1),
+        application_complete_on=date(2027, 2, 1),
+    )
+    assert _code(late_loan, date(2027, 2, 10)) is None
+
+
+def test_second_application_after_a_withdrawn_undecided_one_is_protected(specialist, late_loan):
+    first = _complete_case(specialist, late_loan)
+    services.case_withdraw(actor=specialist, case_id=first.pk, reason="Borrower changed mind")
+    services.case_open(
+        actor=specialist,
+        loan_id=late_loan.pk,
+        application_received_on=date(2027, 2, 1),
+        application_complete_on=date(2027, 2, 1),
+    )
+    assert _code(late_loan, date(2027, 2, 10)) == "dual_tracking"
+
+
+def test_application_after_the_borrower_was_current_again_is_protected(specialist, manager, late_loan):
+    from decimal import Decimal
+
+    from borrowers.services import payment_post
+
+    first = _complete_case(specialist, late_loan)
+    workout = services.workout_submit(actor=specialist, case_id=first.pk, option="modification", terms=MOD_TERMS)
+    services.workout_deny(actor=manager, workout_id=workout.pk, reason="NPV negative", notice_on=date(2026, 12, 20))
+    services.case_close(actor=specialist, case_id=first.pk, reason="Denied, no appeal", on=date(2027, 1, 5))
+    # Sep 2026 through Feb 2027: six installments of 1,564.14 reinstate the loan on Jan 10.
+    payment_post(actor=specialist, loan_id=late_loan.pk, amount=Decimal("9384.84"), received_on=date(2027, 1, 10))
+    late_loan.refresh_from_db()
+    assert late_loan.next_due_date == date(2027, 3, 1)
+    services.case_open(
+        actor=specialist,
+        loan_id=late_loan.pk,
+        application_received_on=date(2027, 3, 10),
+        application_complete_on=date(2027, 3, 10),
+    )
+    assert _code(late_loan, date(2027, 7, 10)) == "dual_tracking"

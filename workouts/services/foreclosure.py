@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F
 
 from accounts.roles import Role
 from audit.services import audit_record
-from borrowers.models import Loan
+from borrowers.models import LedgerTransaction, Loan
 from lossmit.errors import DomainError, NotFound
 from workouts.domain import regx
 from workouts.models import Appeal, LossMitCase, Workout
@@ -65,7 +66,30 @@ def _protecting_cases(loan: Loan, on: date, sale_date: date | None = None):
         # For the sale, only an application complete more than 37 days before it protects (1024.41(g)).
         if sale_date is not None and not regx.evaluation_required(start, sale):
             continue
+        if _duplicative(loan, case):
+            continue
         yield case
+
+
+def _duplicative(loan: Loan, case: LossMitCase) -> bool:
+    """1024.41(i): the protections are owed once. A later complete application does not get
+    them again when an earlier complete application on the loan was decided (some workout on it
+    was approved, denied or ended) and the borrower has been delinquent at all times since."""
+    earlier = [
+        c
+        for c in loan.lossmit_cases.filter(status__in=LossMitCase.FINAL_STATUSES, pk__lt=case.pk)
+        if c.protected_from is not None
+        and c.workouts.filter(decided_at__isnull=False).exists()
+    ]
+    if not earlier:
+        return False
+    since = min(c.protected_from for c in earlier)
+    # The loan was current at some point if a ledger row left the oldest unpaid installment
+    # in the future (a reinstatement or a booked modification), or it is current now.
+    was_current = LedgerTransaction.objects.filter(
+        loan=loan, effective_date__gte=since, next_due_date_after__gt=F("effective_date")
+    ).exists()
+    return not was_current and loan.next_due_date <= case.protected_from
 
 
 def foreclosure_referral_blocks(*, loan: Loan, on: date) -> list[Block]:
