@@ -120,30 +120,58 @@ def _page_number(page: str | int | None) -> int:
         return 1
 
 
+def _browse_page_ids(user, number: int, per_page: int) -> tuple[list[int], int, int]:
+    """Page `number` of every visible loan in search order, for the empty query (the page
+    the Loans link opens). Active loans and the others are read as two segments, each in
+    loan-number order, so the database walks the loan-number index and stops after a page
+    instead of sorting the whole portfolio. Returns (ids, total, page number shown)."""
+    loans = _visible_loans(user)
+    counts = loans.aggregate(total=Count("id"), active=Count("id", filter=Q(status=Loan.Status.ACTIVE)))
+    total, active = counts["total"], counts["active"]
+    number = min(number, max(1, -(-total // per_page)))
+    offset = (number - 1) * per_page
+    ids: list[int] = []
+    if offset < active:
+        segment = loans.filter(status=Loan.Status.ACTIVE).order_by("loan_number", "id")
+        ids += segment.values_list("pk", flat=True)[offset : min(offset + per_page, active)]
+    if len(ids) < per_page and offset + len(ids) < total:
+        start = max(0, offset - active)
+        segment = loans.exclude(status=Loan.Status.ACTIVE).order_by("loan_number", "id")
+        ids += segment.values_list("pk", flat=True)[start : start + per_page - len(ids)]
+    return ids, total, number
+
+
+def _match_page_ids(user, query: str, number: int, per_page: int) -> tuple[list[int], int, int]:
+    """Page `number` of the loans matching `query`. Matching is the expensive part, so it runs
+    once: one narrow query returns the page's ids with the total alongside (a window count,
+    instead of a separate COUNT that would match everything again)."""
+    ids_query = loan_search(user=user, query=query).annotate(total=Window(Count("id"))).values_list("pk", "total")
+    rows = list(ids_query[(number - 1) * per_page : number * per_page])
+    if rows:
+        return [pk for pk, _ in rows], rows[0][1], number
+    total = ids_query.count() if number > 1 else 0
+    if not total:
+        return [], 0, 1
+    last = -(-total // per_page)  # asked for a page past the end: show the last one
+    return list(ids_query.values_list("pk", flat=True)[(last - 1) * per_page : last * per_page]), total, last
+
+
 def loan_search_paged(*, user, query: str, page: str | int | None, per_page: int = SEARCH_PAGE_SIZE) -> Page:
     """One page of `loan_search` results, ready to show: each loan with its borrower
     (phones prefetched, primary first), property and assigned specialist.
 
-    The matching is the expensive part on a big portfolio, so it runs once: one narrow query
-    returns the page's loan ids with the total count alongside (a window count, instead of a
-    separate COUNT that would match everything again). Then only that page's loans are loaded
-    with their joins. Three queries whatever the portfolio size (two more when asked for a
-    page past the end, which shows the last page).
+    Finds the page's loan ids first with narrow queries (no joins), then loads only those
+    loans with their joins. At most five queries whatever the portfolio size.
     """
-    ids_query = loan_search(user=user, query=query).annotate(total=Window(Count("id"))).values_list("pk", "total")
+    query = " ".join(query.split())
     number = _page_number(page)
-    rows = list(ids_query[(number - 1) * per_page : number * per_page])
-    if rows:
-        total = rows[0][1]
+    if query:
+        ids, total, number = _match_page_ids(user, query, number, per_page)
     else:
-        total = ids_query.count() if number > 1 else 0
-    paginator = Paginator(ids_query, per_page)
+        ids, total, number = _browse_page_ids(user, number, per_page)
+    paginator = Paginator(Loan.objects.none(), per_page)
     paginator.count = total  # known already: spare the paginator its own COUNT
-    if not rows and total:
-        number = paginator.num_pages
-        rows = list(ids_query[(number - 1) * per_page : number * per_page])
-    page_obj = paginator.page(min(number, paginator.num_pages))
-    ids = [pk for pk, _ in rows]
+    page_obj = paginator.page(number)
     loans = Loan.objects.filter(pk__in=ids).select_related("borrower", "property", "assigned_to")
     loans = loans.prefetch_related(Prefetch("borrower__phones", queryset=Phone.objects.order_by("-is_primary", "id")))
     by_id = {loan.pk: loan for loan in loans}

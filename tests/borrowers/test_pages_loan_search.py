@@ -163,6 +163,23 @@ def test_paging_is_25_a_page_in_loan_number_order(client, specialist):
     assert "?q=55&amp;page=2" in first.content.decode()
 
 
+def test_browsing_without_a_query_pages_active_loans_first_across_the_boundary(client, specialist):
+    loans = [
+        LoanFactory(loan_number=f"66{n:08d}", status=Loan.Status.PAID_OFF if n % 3 == 0 else Loan.Status.ACTIVE)
+        for n in range(30)
+    ]
+    active = sorted(loan.loan_number for loan in loans if loan.status == Loan.Status.ACTIVE)
+    others = sorted(loan.loan_number for loan in loans if loan.status != Loan.Status.ACTIVE)
+    assert (len(active), len(others)) == (20, 10)
+    client.force_login(specialist)
+    first = client.get(SEARCH)
+    second = client.get(SEARCH, {"page": 2})
+    assert [loan.loan_number for loan in first.context["page"]] == active + others[:5]
+    assert [loan.loan_number for loan in second.context["page"]] == others[5:]
+    assert first.context["page"].paginator.count == 30
+    assert client.get(SEARCH, {"page": 99}).context["page"].number == 2
+
+
 def test_out_of_range_page_shows_the_last_page(client, specialist):
     for n in range(30):
         LoanFactory(loan_number=f"55{n:08d}")
@@ -190,8 +207,10 @@ def _make_loans(count: int) -> None:
         PhoneFactory(borrower=loan.borrower, is_primary=False)
 
 
-# session, user, roles, page of ids with the total count, those loans, their phones
+# session, user, roles; then with a query: page of ids with the total count; without one:
+# counts, active segment, other segment; then those loans and their phones.
 SEARCH_QUERIES = 6
+BROWSE_QUERIES = 8
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -200,4 +219,14 @@ def test_search_page_runs_a_fixed_number_of_queries(client, specialist, django_a
     client.force_login(specialist)
     with django_assert_max_num_queries(SEARCH_QUERIES):
         response = client.get(SEARCH, {"q": "77"})
+    assert response.context["page"].paginator.count == count
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_browse_page_runs_a_fixed_number_of_queries(client, specialist, django_assert_max_num_queries, count):
+    _make_loans(count)
+    Loan.objects.filter(loan_number__in=["7700000000", "7700000002"]).update(status=Loan.Status.PAID_OFF)
+    client.force_login(specialist)
+    with django_assert_max_num_queries(BROWSE_QUERIES):
+        response = client.get(SEARCH, {"page": 2 if count > 25 else 1})
     assert response.context["page"].paginator.count == count
