@@ -261,3 +261,28 @@ def test_command_fails_on_bad_files(files):
     with pytest.raises(CommandError, match="rejected: 1 error"):
         call_command("import_freddie", str(orig), str(perf), "--no-progress", stdout=out)
     assert "line 1, performance: has 3 fields; the performance layout has 32" in out.getvalue()
+
+
+def test_loans_without_a_record_by_the_as_of_date_are_boarded_from_origination(files):
+    """Before a loan's first reporting month there is nothing to compare: reported as no data."""
+    run, agreements = _load(files, as_of=date(2022, 8, 31))
+    by_loan = {a.loan_number: a for a in agreements}
+    assert run.report["totals"] == {"loans": 12, "agree": 5, "explained": 0, "disagree": 0, "no_data": 7}
+    assert by_loan["F23Q10000001"].outcome == "no_data"
+    assert by_loan["F23Q10000001"].reason == "no performance record on or before the as-of date"
+    loan = Loan.objects.get(loan_number="F23Q10000001")
+    assert (loan.principal_balance, loan.next_due_date, loan.remaining_term_months, loan.maturity_date) == (
+        Decimal("484000.00"),
+        date(2023, 2, 1),
+        180,
+        date(2038, 1, 1),
+    )
+    assert not ledger_mismatches().exists()
+
+
+def test_freddie_run_page_shows_the_agreement_report(client, admin_user, files):
+    run, _ = _load(files)
+    client.force_login(admin_user)
+    page = client.get(f"/imports/runs/{run.pk}/").content.decode()
+    assert "12 loans: 6 agree, 6 explained by the file, 0 disagree, 0 without performance data." in page
+    assert "modified this period (field 8 = Y)" in page

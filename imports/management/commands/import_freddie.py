@@ -37,7 +37,9 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"No such file: {path}")
         verbosity = options["verbosity"]
-        bars = Bars({"check": count_lines(perf_file)}, disable=no_progress or verbosity == 0)
+        bars = Bars(
+            {"check": count_lines(perf_file), "apply": count_lines(orig_file)}, disable=no_progress or verbosity == 0
+        )
         try:
             run, agreements = freddie_import(
                 orig_path=orig_file, perf_path=perf_file, as_of=as_of, dry_run=dry_run, progress=bars
