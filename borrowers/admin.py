@@ -1,9 +1,10 @@
 """Django admin for borrower accounts.
 
 Money moves only through the services (payment_post, payment_reverse_nsf, ...), which write the
-ledger and the audit trail together. So the admin edits descriptive data (names, phones,
-addresses, terms) but never balances: they are read-only here, loans are boarded through the
-API or the seeder (which open the ledger), and the ledger itself is view-only.
+ledger and the audit trail together. So the admin edits descriptive and operational data
+(names, phones, addresses, valuations, assignment, investor and program, late-charge overrides)
+but never balances, contract terms or status: those are read-only here, loans are boarded
+through the API or the seeder (which open the ledger), and the ledger itself is view-only.
 """
 
 from django.contrib import admin
@@ -43,6 +44,20 @@ class PropertyAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+# Terms drive the payment maths and status is the loan's lifecycle: both change through the
+# services (boarding, modification, payoff), which keep the ledger and the audit trail in step.
+CONTRACT_FIELDS = (
+    "loan_number",
+    "status",
+    "origination_date",
+    "original_balance",
+    "note_rate",
+    "original_term_months",
+    "first_payment_date",
+    "maturity_date",
+    "monthly_pi",
+    "monthly_escrow",
+)
 BALANCE_FIELDS = (
     "principal_balance",
     "escrow_balance",
@@ -75,7 +90,7 @@ class LoanAdmin(admin.ModelAdmin):
     ordering = ("loan_number",)
     date_hierarchy = "next_due_date"
     show_full_result_count = False
-    readonly_fields = (*BALANCE_FIELDS, "created_at", "updated_at")
+    readonly_fields = (*CONTRACT_FIELDS, *BALANCE_FIELDS, "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("loan_number", "status", "borrower", "co_borrower", "property", "assigned_to")}),
         (

@@ -63,13 +63,17 @@ def test_audit_events_have_no_add_change_or_delete(admin_client, loan, specialis
     assert event.action == "test.read"
 
 
-def test_loan_balances_are_read_only_and_loans_cannot_be_added_or_deleted(admin_client, loan):
+def test_loan_balances_terms_and_status_are_read_only(admin_client, loan):
+    html = admin_client.get(f"/admin/borrowers/loan/{loan.pk}/change/").content.decode()
+    for field in ["principal_balance", "next_due_date", "status", "note_rate", "monthly_pi", "loan_number"]:
+        assert f'name="{field}"' not in html, field
+    for field in ["assigned_to", "investor", "program", "grace_days", "borrower"]:
+        assert f'name="{field}"' in html, field
+
+
+def test_loans_cannot_be_added_or_deleted_in_admin(admin_client, loan):
     assert admin_client.get("/admin/borrowers/loan/add/").status_code == 403
     assert admin_client.post(f"/admin/borrowers/loan/{loan.pk}/delete/", {"post": "yes"}).status_code == 403
-    html = admin_client.get(f"/admin/borrowers/loan/{loan.pk}/change/").content.decode()
-    assert 'name="principal_balance"' not in html
-    assert 'name="next_due_date"' not in html
-    assert 'name="loan_number"' in html
 
 
 def test_loan_changelist_searches_by_borrower_last_name(admin_client, loan):
@@ -96,3 +100,27 @@ def test_non_staff_cannot_open_admin(client, specialist):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_edits_operational_loan_fields_and_leaves_money_alone(admin_client, loan, manager):
+    url = f"/admin/borrowers/loan/{loan.pk}/change/"
+    response = admin_client.post(
+        url,
+        {
+            "borrower": loan.borrower_id,
+            "co_borrower": "",
+            "property": loan.property_id,
+            "assigned_to": manager.pk,
+            "investor": "FNMA",
+            "program": "GSE_FLEX",
+            "lien_position": 1,
+            "grace_days": 10,
+            "late_charge_pct": "5.000",
+            "foreclosure_type": "judicial",
+            "principal_balance": "1.00",  # read-only: ignored
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    loan.refresh_from_db()
+    assert (loan.assigned_to, loan.grace_days, loan.foreclosure_type) == (manager, 10, "judicial")
+    assert loan.principal_balance == Decimal("188000.00")
