@@ -236,7 +236,8 @@ def _events_sql(d: Dialect) -> str:
     return f"""
         INSERT INTO {T_EVENT} (loan_id, date, from_bucket, to_bucket, kind)
         SELECT b.loan_id, {d.date("as_of")}, {old}, b.bucket, {kind}
-        FROM ({status_sql(d)}) b LEFT JOIN {T_LD} o ON o.loan_id = b.loan_id
+        FROM ({status_sql(d)}) b
+        LEFT JOIN {T_LD} o ON o.loan_id = b.loan_id AND o.loan_id >= %(lo)s AND o.loan_id < %(hi)s
         WHERE b.bucket <> {old} AND (o.business_date IS NULL OR o.business_date < {d.date("as_of")})
         ON CONFLICT (loan_id, date) DO NOTHING
     """
@@ -257,34 +258,43 @@ def _flags_sql(d: Dialect) -> str:
         FROM {T_LEDGER} t
         WHERE t.loan_id >= %(lo)s AND t.loan_id < %(hi)s AND t.kind = 'installment'
           AND t.installment_due_date > {d.add_days(as_of, -200)} AND t.effective_date <= {as_of}
-          AND NOT EXISTS (SELECT 1 FROM {T_LEDGER} r WHERE r.reversal_of_id = t.id)
+          AND t.id NOT IN (SELECT r.reversal_of_id FROM {T_LEDGER} r
+                           WHERE r.loan_id >= %(lo)s AND r.loan_id < %(hi)s AND r.reversal_of_id IS NOT NULL)
     """
     inst = f"""
         SELECT q.loan_id, MAX(CASE WHEN q.rn = 1 THEN q.late END) AS l1, MAX(CASE WHEN q.rn = 2 THEN q.late END) AS l2,
                MAX(CASE WHEN q.rn = 3 THEN q.late END) AS l3, MAX(CASE WHEN q.rn = 1 THEN q.amount END) AS last_amount
         FROM ({ranked}) q WHERE q.rn <= 3 GROUP BY q.loan_id
     """
-    broken = (
-        f"EXISTS (SELECT 1 FROM {T_PROMISE} p WHERE p.loan_id = b.loan_id AND p.status = 'broken'"
-        f" AND p.resolved_on > {d.add_days(as_of, -BROKEN_PROMISE_LOOKBACK_DAYS)} AND p.resolved_on <= {as_of})"
-    )
-    rolled = (
-        f"EXISTS (SELECT 1 FROM {T_EVENT} e WHERE e.loan_id = b.loan_id AND e.kind = 'rolled_forward'"
-        f" AND e.date > {d.add_days(as_of, -ROLL_LOOKBACK_DAYS)} AND e.date <= {as_of})"
-    )
+    # Per-loan lookups are joins on derived tables restricted to the chunk's id range, so the
+    # planner never scans a whole million-row table for each chunk.
+    broken = f"""
+        SELECT p.loan_id FROM {T_PROMISE} p
+        WHERE p.loan_id >= %(lo)s AND p.loan_id < %(hi)s AND p.status = 'broken'
+          AND p.resolved_on > {d.add_days(as_of, -BROKEN_PROMISE_LOOKBACK_DAYS)} AND p.resolved_on <= {as_of}
+        GROUP BY p.loan_id
+    """
+    rolled = f"""
+        SELECT e.loan_id FROM {T_EVENT} e
+        WHERE e.loan_id >= %(lo)s AND e.loan_id < %(hi)s AND e.kind = 'rolled_forward'
+          AND e.date > {d.add_days(as_of, -ROLL_LOOKBACK_DAYS)} AND e.date <= {as_of}
+        GROUP BY e.loan_id
+    """
     return f"""
         SELECT b.*, n.last_nsf, i.l1, i.l2, i.l3, i.last_amount,
           CASE WHEN b.suspense_balance > 0 THEN 1 ELSE 0 END AS f_suspense,
           CASE WHEN n.last_nsf IS NOT NULL THEN 1 ELSE 0 END AS f_nsf,
           CASE WHEN i.l3 IS NOT NULL AND i.l1 > i.l2 AND i.l2 > i.l3 AND i.l1 > 0 THEN 1 ELSE 0 END AS f_drift,
           CASE WHEN b.next_due_date = b.first_payment_date AND b.dpd > b.grace_days THEN 1 ELSE 0 END AS f_first,
-          CASE WHEN {broken} THEN 1 ELSE 0 END AS f_promise,
+          CASE WHEN bp.loan_id IS NOT NULL THEN 1 ELSE 0 END AS f_promise,
           CASE WHEN i.last_amount > 0 AND b.installment * 100 >= i.last_amount * {100 + PAYMENT_SHOCK_PCT}
                THEN 1 ELSE 0 END AS f_shock,
-          CASE WHEN {rolled} THEN 1 ELSE 0 END AS f_rolled
+          CASE WHEN ro.loan_id IS NOT NULL THEN 1 ELSE 0 END AS f_rolled
         FROM ({status_sql(d)}) b
         LEFT JOIN ({nsf}) n ON n.loan_id = b.loan_id
         LEFT JOIN ({inst}) i ON i.loan_id = b.loan_id
+        LEFT JOIN ({broken}) bp ON bp.loan_id = b.loan_id
+        LEFT JOIN ({rolled}) ro ON ro.loan_id = b.loan_id
     """
 
 
@@ -339,21 +349,6 @@ def _upsert_sql(d: Dialect) -> str:
     ]
     reasons = " || ".join(f"(CASE WHEN {flag} = 1 THEN {text} ELSE '' END)" for flag, text in parts)
     reasons = d.json(f"'[' || RTRIM({reasons}, ',') || ']'")
-    # Only rows whose values change are rewritten: most loans are current night after night, and
-    # skipping them keeps the nightly write volume to the delinquent few. A row's business_date
-    # is therefore the last date its values changed; they hold for every scan since.
-    changed = " OR ".join(
-        d.distinct(f"{T_LD}.{col}", f"excluded.{col}")
-        for col in (
-            "next_due_date",
-            "days_past_due",
-            "mba_status",
-            "ots_status",
-            "bucket",
-            "risk_score",
-            "risk_reasons",
-        )
-    )
     return f"""
         INSERT INTO {T_LD} (loan_id, business_date, next_due_date, days_past_due, mba_status, ots_status, bucket,
                             risk_score, risk_reasons)
@@ -365,7 +360,7 @@ def _upsert_sql(d: Dialect) -> str:
             days_past_due = excluded.days_past_due, mba_status = excluded.mba_status,
             ots_status = excluded.ots_status, bucket = excluded.bucket,
             risk_score = excluded.risk_score, risk_reasons = excluded.risk_reasons
-        WHERE excluded.business_date >= {T_LD}.business_date AND ({changed})
+        WHERE excluded.business_date >= {T_LD}.business_date
     """
 
 
@@ -373,7 +368,7 @@ def _cancel_sql(d: Dialect) -> list[str]:
     as_of = d.date("as_of")
     open_in_chunk = "status = 'open' AND loan_id >= %(lo)s AND loan_id < %(hi)s"
     set_cancel = f"UPDATE {T_TASK} SET status = 'cancelled', closed_at = %(now)s"
-    loan = f"SELECT 1 FROM {T_LOAN} l WHERE l.id = {T_TASK}.loan_id"
+    loan = f"SELECT 1 FROM {T_LOAN} l WHERE l.id = {T_TASK}.loan_id AND l.id >= %(lo)s AND l.id < %(hi)s"
     return [
         # Paid off, liquidated or charged off: nothing left to call about.
         f"{set_cancel}, cancel_reason = 'loan_closed' WHERE {open_in_chunk}"
@@ -435,7 +430,7 @@ def _tasks_sql(d: Dialect) -> list[str]:
     early = f"""
         SELECT ld.loan_id, 'early_warning', {d.date("ew_due")}, {as_of}, NULL, 'open', '', '', %(now)s
         FROM {T_LD} ld JOIN {T_LOAN} l ON l.id = ld.loan_id
-        WHERE ld.loan_id >= %(lo)s AND ld.loan_id < %(hi)s AND ld.business_date <= {as_of}
+        WHERE ld.loan_id >= %(lo)s AND ld.loan_id < %(hi)s AND ld.business_date = {as_of}
           AND ld.risk_score >= {WATCHLIST_SCORE} AND ld.mba_status = 0 AND l.status = 'active'
           AND NOT {_hold_active(d, Hold.NO_TASK_KINDS)}
           AND NOT EXISTS (SELECT 1 FROM {T_TASK} t WHERE t.loan_id = ld.loan_id AND t.status = 'open')
@@ -571,7 +566,7 @@ def scan_finish(*, as_of: date, loans_scanned: int, chunks_done: int) -> ScanRun
     """Assign tasks and record the run's counts. Safe to repeat."""
     assigned = tasks_assign()
     buckets = dict(
-        LoanDelinquency.objects.filter(business_date__lte=as_of, loan__status=Loan.Status.ACTIVE)
+        LoanDelinquency.objects.filter(business_date=as_of, loan__status=Loan.Status.ACTIVE)
         .values_list("bucket")
         .annotate(n=Count("pk"))
         .order_by()

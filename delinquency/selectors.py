@@ -6,13 +6,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from borrowers.models import Loan
 from borrowers.states import STATE_TIME_ZONES
 from delinquency import status
-from delinquency.models import CallAttempt, CallTask, Hold, LoanDelinquency, ScanRun
+from delinquency.models import CallAttempt, CallTask, Hold, LoanDelinquency
 
 # FDCPA 1692c(a)(1), Reg F 1006.6(b)(1)(i): calls only between 8:00 and 21:00 at the borrower's
 # location.
@@ -42,15 +42,12 @@ def loan_status_fields(loan: Loan, *, today: date | None = None) -> dict:
     loan (api-contract.md)."""
     row = LoanDelinquency.objects.filter(loan_id=loan.pk).first()
     if row is not None:
-        # The scan rewrites a row only when its values change, so they hold as of the latest
-        # completed scan too.
-        latest = ScanRun.objects.filter(status=ScanRun.Status.DONE).aggregate(m=Max("business_date"))["m"]
         return {
             "days_past_due": row.days_past_due,
             "mba_status": row.mba_status,
             "ots_status": row.ots_status,
             "bucket": row.bucket,
-            "status_as_of": max(row.business_date, latest) if latest else row.business_date,
+            "status_as_of": row.business_date,
             "risk_score": row.risk_score,
             "risk_reasons": row.risk_reasons,
         }

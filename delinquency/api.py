@@ -1,0 +1,245 @@
+"""/api/v1/ delinquency work: the caller's worklist, call attempts, task completion, promises,
+holds and scan runs. Thin views over delinquency/services.py and selectors.py."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api import HasLossmitRole, error_responses
+from delinquency import selectors, services
+from delinquency.models import CallAttempt, CallTask, Hold, LoanDelinquency, Promise, ScanRun
+
+TASK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Call task id.")
+LOAN_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Loan id.")
+HOLD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Hold id.")
+
+
+class WorklistTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    loan = serializers.IntegerField(source="loan_id")
+    loan_number = serializers.CharField(source="loan.loan_number")
+    borrower = serializers.CharField(source="loan.borrower.full_name")
+    reason = serializers.CharField()
+    due_by = serializers.DateField()
+    days_past_due = serializers.SerializerMethodField()
+    bucket = serializers.SerializerMethodField()
+    risk_reasons = serializers.SerializerMethodField()
+    callable_now = serializers.BooleanField(source="compliance.callable_now")
+    next_callable_at = serializers.DateTimeField(source="compliance.next_callable_at", allow_null=True)
+    blocked_reason = serializers.CharField(source="compliance.blocked_reason")
+    local_time = serializers.DateTimeField(source="compliance.local_time")
+
+    def _row(self, task) -> LoanDelinquency | None:
+        try:
+            return task.loan.delinquency
+        except LoanDelinquency.DoesNotExist:
+            return None  # not scanned yet
+
+    def get_days_past_due(self, task) -> int | None:
+        row = self._row(task)
+        return row.days_past_due if row else None
+
+    def get_bucket(self, task) -> str | None:
+        row = self._row(task)
+        return row.bucket if row else None
+
+    def get_risk_reasons(self, task) -> list:
+        row = self._row(task)
+        return row.risk_reasons if row else []
+
+
+class CallAttemptInSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=CallAttempt.Outcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    complete = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class PromiseInSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    promised_date = serializers.DateField()
+
+
+class HoldInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Hold.Kind.choices)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField()
+
+
+class NoteInSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class AttemptResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task_status = serializers.ChoiceField(choices=CallTask.Status.choices)
+
+
+class TaskResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=CallTask.Status.choices)
+
+
+class PromiseResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Promise.Status.choices)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    promised_date = serializers.DateField()
+
+
+class HoldResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Hold.Kind.choices)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    no_calls = serializers.BooleanField()
+
+
+class ScanRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScanRun
+        fields = [
+            "business_date",
+            "status",
+            "started_at",
+            "finished_at",
+            "loans_scanned",
+            "chunks_total",
+            "chunks_done",
+            "bucket_counts",
+            "task_counts",
+            "tasks_assigned",
+            "failures",
+        ]
+
+
+class WorklistView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="worklist",
+        summary="My call tasks, most urgent first",
+        description="Open tasks assigned to the caller with call compliance: whether each is callable now and "
+        "when it next opens (8am-9pm borrower local time, 7 calls in 7 days, 7 days after a conversation, "
+        "no-call holds).",
+        responses={200: WorklistTaskSerializer(many=True), **error_responses()},
+        tags=["delinquency"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(WorklistTaskSerializer(selectors.worklist_for(user=request.user), many=True).data)
+
+
+class CallAttemptView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="call_attempts_create",
+        summary="Log a call attempt on a task",
+        request=CallAttemptInSerializer,
+        parameters=[TASK_ID],
+        responses={201: AttemptResultSerializer, **error_responses(400, 404, 409)},
+        tags=["delinquency"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = CallAttemptInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = services.call_attempt_record(actor=request.user, task_id=pk, **data.validated_data)
+        task = CallTask.objects.get(pk=pk)
+        body = AttemptResultSerializer({"id": attempt.pk, "task_status": task.status}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TaskCompleteView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="call_tasks_complete",
+        summary="Mark a task done",
+        request=NoteInSerializer,
+        parameters=[TASK_ID],
+        responses={200: TaskResultSerializer, **error_responses(400, 404, 409)},
+        tags=["delinquency"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = NoteInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.call_task_complete(actor=request.user, task_id=pk, **data.validated_data)
+        return Response(TaskResultSerializer(task).data)
+
+
+class PromiseCreateView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="promises_create",
+        summary="Record a promise to pay",
+        request=PromiseInSerializer,
+        parameters=[LOAN_ID],
+        responses={201: PromiseResultSerializer, **error_responses(400, 404)},
+        tags=["delinquency"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = PromiseInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        promise: Promise = services.promise_create(actor=request.user, loan_id=pk, **data.validated_data)
+        return Response(
+            {
+                "id": promise.pk,
+                "status": promise.status,
+                "amount": str(promise.amount),
+                "promised_date": promise.promised_date.isoformat(),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class HoldCreateView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="holds_create",
+        summary="Place a hold on collection activity",
+        request=HoldInSerializer,
+        parameters=[LOAN_ID],
+        responses={201: HoldResultSerializer, **error_responses(400, 404)},
+        tags=["delinquency"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = HoldInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold = services.hold_create(actor=request.user, loan_id=pk, **data.validated_data)
+        return Response(HoldResultSerializer(hold).data, status=status.HTTP_201_CREATED)
+
+
+class HoldReleaseView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="holds_release",
+        summary="Release a hold (managers)",
+        request=NoteInSerializer,
+        parameters=[HOLD_ID],
+        responses={200: HoldResultSerializer, **error_responses(400, 404, 409)},
+        tags=["delinquency"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = NoteInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold = services.hold_release(actor=request.user, hold_id=pk, **data.validated_data)
+        return Response(HoldResultSerializer(hold).data)
+
+
+class ScanRunListView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="scan_runs_list",
+        summary="The latest delinquency scan runs",
+        responses={200: ScanRunSerializer(many=True), **error_responses()},
+        tags=["delinquency"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(ScanRunSerializer(ScanRun.objects.order_by("-business_date")[:30], many=True).data)
