@@ -73,6 +73,10 @@ class Command(BaseCommand):
                 writer.writeheader()
                 writer.writerows(a.as_dict() for a in agreements)
         self.stdout.write(
+            "Borrowers are placeholders named 'Borrower <loan sequence number>' and properties carry only "
+            "state, the 3-digit ZIP prefix and occupancy: the dataset has no personal data."
+        )
+        self.stdout.write(
             self.style.SUCCESS(
                 f"Run {run.pk} {run.status}: {run.rows_new} new, {run.rows_updated} updated, "
                 f"{run.rows_unchanged} unchanged, {run.ledger_rows} ledger row(s)"
