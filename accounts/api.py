@@ -45,6 +45,7 @@ _ERROR_MEANINGS = {
     403: "Your role does not allow this.",
     404: "Unknown or not visible.",
     409: "A rule or the current state refuses the action.",
+    415: "The body is not JSON, form or multipart data that can be parsed.",
     422: "The Idempotency-Key was already used for a different request (`idempotency_key_reused`).",
 }
 
@@ -83,7 +84,7 @@ class TokenIssueView(APIView):
         description="Issues a new token for the user, revoking any previous one. Admins only.",
         request=TokenIssueSerializer,
         examples=[OpenApiExample("A specialist's token", value={"username": "maria"}, request_only=True)],
-        responses={201: TokenSerializer, **error_responses(400, 404)},
+        responses={201: TokenSerializer, **error_responses(400, 404, 415)},
         tags=["tokens"],
     )
     def post(self, request: Request) -> Response:

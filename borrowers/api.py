@@ -239,7 +239,7 @@ class LoanListView(LossmitAPIView, generics.ListAPIView):
         request=LoanBoardSerializer,
         examples=[BOARD_EXAMPLE],
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: LoanDetailSerializer, **error_responses(400, 409, 422)},
+        responses={201: LoanDetailSerializer, **error_responses(400, 409, 415, 422)},
         tags=["loans"],
     )
     @idempotent
@@ -323,7 +323,7 @@ class LoanBulkBoardView(LossmitAPIView):
             ),
             400: OpenApiResponse(BulkErrorSerializer, description="Bad input; nothing was boarded."),
             409: OpenApiResponse(BulkErrorSerializer, description="A rule refused a loan; nothing was boarded."),
-            **error_responses(422),
+            **error_responses(415, 422),
         },
         tags=["loans"],
     )
@@ -417,7 +417,7 @@ class LoanPaymentView(LossmitAPIView):
         request=PaymentPostSerializer,
         examples=[PAYMENT_EXAMPLE],
         parameters=[LOAN_ID, IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: PaymentResultSerializer, **error_responses(400, 404, 409, 422)},
+        responses={201: PaymentResultSerializer, **error_responses(400, 404, 409, 415, 422)},
         tags=["payments"],
     )
     @idempotent
@@ -444,7 +444,7 @@ class PaymentReturnView(LossmitAPIView):
         request=PaymentReturnSerializer,
         examples=[RETURN_EXAMPLE],
         parameters=[PAYMENT_ID, IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: PaymentReturnResultSerializer, **error_responses(400, 404, 409, 422)},
+        responses={201: PaymentReturnResultSerializer, **error_responses(400, 404, 409, 415, 422)},
         tags=["payments"],
     )
     @idempotent
