@@ -8,7 +8,8 @@ in one transaction, each touching every loan of the range at once, never a query
 2. bucket events for loans whose bucket changed (entered, rolled forward, improved, cured);
 3. each loan's status (days past due, MBA, OTS, bucket) and early-warning flags, upserted;
 4. open tasks cancelled for loans that cured, closed, or went under a hold;
-5. new call tasks (Reg X live contact and written notice, broken promises, early warning),
+5. new call tasks (Reg X live contact and written notice, broken promises, trial payments past
+   due, early warning),
    inserted with ON CONFLICT DO NOTHING behind NOT EXISTS guards.
 
 A chunk reads only the loan rows and their own history, so it is idempotent: running it again
@@ -38,6 +39,7 @@ from delinquency.models import BucketEvent, CallTask, Hold, LoanDelinquency, Pro
 from delinquency.sql import Dialect, current_dialect
 from delinquency.status import LIVE_CONTACT_DAYS, MBA, WRITTEN_NOTICE_DAYS, WRITTEN_NOTICE_INTERVAL_DAYS, Bucket
 from workouts.domain.dates import add_business_days
+from workouts.models import LossMitCase, TrialPayment, Workout
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,9 @@ T_EVENT = BucketEvent._meta.db_table
 T_HOLD = Hold._meta.db_table
 T_PROMISE = Promise._meta.db_table
 T_TASK = CallTask._meta.db_table
+T_TRIAL = TrialPayment._meta.db_table
+T_WORKOUT = Workout._meta.db_table
+T_CASE = LossMitCase._meta.db_table
 
 
 def _in(values) -> str:
@@ -438,7 +443,20 @@ def _tasks_sql(d: Dialect) -> list[str]:
                           AND t.status IN ('open', 'done')
                           AND t.business_date > {d.add_days(as_of, -EARLY_WARNING_REPEAT_DAYS)})
     """
-    return [_task_insert(d, q) for q in (live, notice, broken, early)]
+    # A trial payment past its due date and still unpaid can be saved until its month ends (the
+    # trial fails then, workouts/services/trials.py): call before that day.
+    trial_due = d.month_end("tp.due_date")
+    trial = f"""
+        SELECT c.loan_id, 'missed_trial_payment', {trial_due}, {as_of}, NULL, 'open', '', '', %(now)s
+        FROM {T_TRIAL} tp JOIN {T_WORKOUT} w ON w.id = tp.workout_id JOIN {T_CASE} c ON c.id = w.case_id
+        JOIN {T_LOAN} l ON l.id = c.loan_id
+        WHERE c.loan_id >= %(lo)s AND c.loan_id < %(hi)s AND w.status = 'trial' AND tp.status = 'scheduled'
+          AND tp.due_date < {as_of} AND {trial_due} >= {as_of} AND l.status = 'active'
+          AND NOT {_hold_active(d, Hold.NO_TASK_KINDS)}
+          AND NOT EXISTS (SELECT 1 FROM {T_TASK} t WHERE t.loan_id = c.loan_id AND t.reason = 'missed_trial_payment'
+                          AND t.status IN ('open', 'done') AND t.due_by = {trial_due})
+    """
+    return [_task_insert(d, q) for q in (live, notice, broken, trial, early)]
 
 
 def chunk_statements(d: Dialect) -> list[tuple[str, str]]:

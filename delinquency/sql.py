@@ -24,6 +24,12 @@ class Dialect:
             f"(({later}) - ({earlier}))" if self.pg else f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
         )
 
+    def month_end(self, expr: str) -> str:
+        """The last day of `expr`'s month."""
+        if self.pg:
+            return f"CAST(date_trunc('month', {expr}) + interval '1 month - 1 day' AS date)"
+        return f"date({expr}, 'start of month', '+1 month', '-1 day')"
+
     def year(self, expr: str) -> str:
         return f"CAST(EXTRACT(YEAR FROM {expr}) AS INTEGER)" if self.pg else f"CAST(strftime('%%Y', {expr}) AS INTEGER)"
 

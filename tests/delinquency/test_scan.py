@@ -410,3 +410,33 @@ def test_nightly_scan_is_scheduled_at_one_thirty(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"]
     assert entry["task"] == "delinquency.scan_nightly"
     assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {30})
+
+
+def test_unpaid_trial_payment_gets_a_call_before_its_month_ends(db, specialist, today):
+    """Trial payment 2 due Nov 1 and unpaid on Nov 27: call by Nov 30, when the trial would fail."""
+    from workouts.models import LossMitCase, TrialPayment, Workout
+
+    loan = LoanFactory(next_due_date=date(2026, 8, 1), assigned_to=specialist)
+    case = LossMitCase.objects.create(
+        loan=loan,
+        application_received_on=date(2026, 9, 1),
+        hardship_reason="Job loss",
+        hardship_duration="long_term",
+        opened_by=specialist,
+    )
+    workout = Workout.objects.create(case=case, option="modification", status="trial", submitted_by=specialist)
+    TrialPayment.objects.create(
+        workout=workout,
+        number=1,
+        due_date=date(2026, 10, 1),
+        amount=Decimal("1200.00"),
+        status="paid",
+        paid_on=date(2026, 10, 1),
+    )
+    TrialPayment.objects.create(workout=workout, number=2, due_date=date(2026, 11, 1), amount=Decimal("1200.00"))
+    TrialPayment.objects.create(workout=workout, number=3, due_date=date(2026, 12, 1), amount=Decimal("1200.00"))
+    scan.run_scan(as_of=NOV27)
+    scan.run_scan(as_of=NOV27)
+    assert list(
+        CallTask.objects.filter(loan=loan, reason=CallTask.Reason.MISSED_TRIAL_PAYMENT).values_list("due_by", "status")
+    ) == [(date(2026, 11, 30), "open")]
