@@ -64,6 +64,7 @@ class LossMitCase(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "loss mitigation case"
         ordering = ["-application_received_on", "-id"]
         constraints = [
             models.UniqueConstraint(
