@@ -5,6 +5,7 @@ from delinquency.views import manager, specialist
 urlpatterns = [
     # --- specialist pages (delinquency/views/specialist.py) ---
     path("worklist/", specialist.worklist, name="worklist"),
+    path("tasks/<int:task_id>/call/", specialist.task_call, name="task-call"),
     # --- manager pages (delinquency/views/manager.py) ---
     path("dashboard/", manager.dashboard, name="dashboard"),
 ]

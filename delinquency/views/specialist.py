@@ -1,6 +1,256 @@
-from django.http import HttpResponse
+"""The specialist's pages: my worklist, and logging a call on a task.
+
+Thin views: the worklist selector orders and annotates the tasks (call windows, 7-in-7, holds),
+the services record what a call set in motion. The worklist runs a fixed number of queries
+however many tasks it holds; filtering by reason or bucket happens on that one read. htmx
+requests for the worklist get the table only; without JavaScript the same URL serves the page.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.roles import PAYMENT_ROLES, role_required
+from borrowers.selectors import days_past_due, delinquency_bucket, loan_detail
+from delinquency.forms import CallLogForm, Outcome, WorklistFilterForm
+from delinquency.models import CallAttempt, CallTask, Hold, Promise
+from delinquency.selectors import call_compliance, open_tasks_for, worklist_for
+from delinquency.services import call_attempt_record, hold_create, promise_create
+from lossmit.errors import DomainError
+from workouts.selectors import case_deadlines, case_list
+from workouts.services import case_open, case_update
+
+# Reasons whose deadline is a regulation's (Reg X 1024.39, 1024.41): "due today" is urgent.
+REGULATORY_REASONS = (
+    CallTask.Reason.REGX_LIVE_CONTACT,
+    CallTask.Reason.REGX_WRITTEN_NOTICE,
+    CallTask.Reason.CASE_DEADLINE,
+)
+CONTACT_LOG_ROWS = 8
 
 
-def worklist(request, **kwargs):
-    # Placeholder route so the URL exists; the page is being built (issue 5).
-    return HttpResponse(status=501)
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+
+
+def _clock(moment: datetime) -> str:
+    """8:00 AM -> "8:00 AM" in the servicer's (the specialist's) zone."""
+    return f"{moment:%I:%M %p}".lstrip("0")
+
+
+@dataclass
+class WorklistRow:
+    """One task as the worklist shows it. Presentation only: the numbers come from the loan and
+    the selector's compliance annotation."""
+
+    task: CallTask
+    dpd: int
+    bucket: str
+    risk_reasons: list[dict]
+    callable_now: bool
+    window: str  # "Open now" / "Opens 11:00 AM" / "Opens Tue Dec 1, 8:00 AM" / "No calls"
+    blocked: list[str]  # why it cannot be called now, in words
+    due_today: bool
+    overdue: bool
+
+    @property
+    def regulatory(self) -> bool:
+        return self.task.reason in REGULATORY_REASONS
+
+
+def _window_text(compliance, now: datetime) -> str:
+    if compliance.callable_now:
+        return "Open now"
+    if compliance.next_callable_at is None:
+        return "No calls"
+    opens = timezone.localtime(compliance.next_callable_at)
+    if opens.date() == timezone.localtime(now).date():
+        return f"Opens {_clock(opens)}"
+    return f"Opens {opens:%a %b} {opens.day}, {_clock(opens)}"
+
+
+def _row(task: CallTask, now: datetime, today: date) -> WorklistRow:
+    loan = task.loan
+    dpd = days_past_due(loan.next_due_date, today)
+    status = getattr(loan, "delinquency", None)  # no row until the first scan covers it
+    compliance = task.compliance
+    blocked = [] if compliance.callable_now else list(compliance.reasons)
+    return WorklistRow(
+        task=task,
+        dpd=dpd,
+        bucket=status.bucket if status is not None else delinquency_bucket(dpd),
+        risk_reasons=list(status.risk_reasons) if status is not None else [],
+        callable_now=compliance.callable_now,
+        window=_window_text(compliance, now),
+        blocked=blocked,
+        due_today=task.due_by == today,
+        overdue=task.due_by < today,
+    )
+
+
+@require_GET
+@role_required(*PAYMENT_ROLES)
+def worklist(request: HttpRequest) -> HttpResponse:
+    form = WorklistFilterForm(request.GET)
+    reason = bucket = ""
+    if form.is_valid():
+        reason, bucket = form.cleaned_data["reason"], form.cleaned_data["bucket"]
+    now = timezone.now()
+    today = timezone.localdate(now)
+    rows = [_row(task, now, today) for task in worklist_for(user=request.user, now=now)]
+    shown = [r for r in rows if (not reason or r.task.reason == reason) and (not bucket or r.bucket == bucket)]
+    context = {
+        "form": form,
+        "rows": shown,
+        "total": len(rows),
+        "filtered": bool(reason or bucket),
+        "callable_count": sum(1 for r in rows if r.callable_now),
+        "regulatory_today": sum(1 for r in rows if r.regulatory and r.due_today),
+        "now": now,
+    }
+    template = "delinquency/_worklist_table.html" if _is_htmx(request) else "delinquency/worklist.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _my_open_task(request: HttpRequest, task_id: int) -> CallTask | None:
+    """The task when it is open and on this user's worklist, else None."""
+    return open_tasks_for(request.user).filter(pk=task_id).first()
+
+
+def _next_task_url(request: HttpRequest, *, after: CallTask) -> str:
+    """The next task Maria should work: the most urgent one callable now, other than the one
+    just logged. Back to the worklist when none is callable."""
+    for task in worklist_for(user=request.user, now=timezone.now()):
+        if task.pk != after.pk and task.compliance.callable_now:
+            return reverse("task-call", kwargs={"task_id": task.pk})
+    return reverse("worklist")
+
+
+def _record_call(request: HttpRequest, task: CallTask, form: CallLogForm) -> str:
+    """Everything one call sets in motion, in one transaction: the attempt (which completes the
+    task on a conversation), then the promise, the hold or the hardship on the case. Returns
+    the message for the specialist. Any refusal rolls all of it back."""
+    data = form.cleaned_data
+    outcome = data["outcome"]
+    actor = request.user
+    today = timezone.localdate()
+    note = form.attempt_note()
+    complete = True if data.get("close_task") and outcome not in Outcome.CONVERSATIONS else None
+    call_attempt_record(actor=actor, task_id=task.pk, outcome=Outcome.ATTEMPT[outcome], note=note, complete=complete)
+    loan = task.loan
+    if outcome == Outcome.PROMISE_TO_PAY:
+        promise = promise_create(
+            actor=actor, loan_id=loan.pk, amount=data["amount"], promised_date=data["promised_date"]
+        )
+        return (
+            f"Promise to pay ${promise.amount:,.2f} by {promise.promised_date:%b} {promise.promised_date.day} "
+            f"recorded on loan {loan.loan_number}."
+        )
+    if outcome == Outcome.CEASE_CALLS:
+        # Reg F 1006.14(h): a borrower may ask, orally, that we stop calling; the hold stops
+        # the queue and cancels the loan's other open tasks.
+        hold_create(
+            actor=actor,
+            loan_id=loan.pk,
+            kind=Hold.Kind.CEASE_COMMUNICATION,
+            start_date=today,
+            reason=f"Borrower asked on the phone to stop calls. {data.get('note', '').strip()}".strip(),
+        )
+        return f"Calls stopped on loan {loan.loan_number}: a cease-calls hold is in place."
+    if outcome == Outcome.HARDSHIP:
+        reason = data["hardship_reason"].strip()
+        duration = data.get("hardship_duration") or ""
+        case = case_list(user=actor, loan_id=loan.pk, active_only=True).first()
+        if case is None:
+            # A borrower asking for help on the phone has made a loss mitigation application
+            # (Reg X 1024.31): open the case received today by phone, which starts its clocks.
+            case = case_open(
+                actor=actor,
+                loan_id=loan.pk,
+                application_received_on=today,
+                received_via="phone",
+                hardship_reason=reason,
+                hardship_duration=duration,
+            )
+            deadlines = case_deadlines(case)
+            ack = deadlines.acknowledgment_due
+            due = f" Acknowledgment letter due {ack:%b} {ack.day}." if ack else ""
+            return f"Hardship recorded; loss mitigation case opened on loan {loan.loan_number}.{due}"
+        case_update(actor=actor, case_id=case.pk, hardship_reason=reason, hardship_duration=duration)
+        return f"Hardship recorded on the open case of loan {loan.loan_number}."
+    label = Outcome.LABELS[outcome]
+    return f"{label} logged on loan {loan.loan_number}."
+
+
+def _contact_log(loan_id: int) -> list[CallAttempt]:
+    return list(
+        CallAttempt.objects.filter(loan_id=loan_id).select_related("made_by").order_by("-at", "-id")[:CONTACT_LOG_ROWS]
+    )
+
+
+def _call_context(request: HttpRequest, task: CallTask, form: CallLogForm) -> dict:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    loan = loan_detail(user=request.user, loan_id=task.loan_id)
+    compliance = call_compliance(loan_id=task.loan_id, now=now)
+    status = getattr(task.loan, "delinquency", None)
+    dpd = days_past_due(loan.next_due_date, today)
+    case = case_list(user=request.user, loan_id=loan.pk, active_only=True).first()
+    holds = [
+        h
+        for h in Hold.objects.filter(loan_id=loan.pk, start_date__lte=today).exclude(end_date__lt=today)
+        if h.is_active_on(today)
+    ]
+    return {
+        "task": task,
+        "loan": loan,
+        "form": form,
+        "compliance": compliance,
+        "window": _window_text(compliance, now),
+        "local_time": _clock(compliance.local_time) if compliance.local_time else "",
+        "dpd": dpd,
+        "bucket": status.bucket if status is not None else delinquency_bucket(dpd),
+        "risk_reasons": list(status.risk_reasons) if status is not None else [],
+        "holds": holds,
+        "case": case,
+        "promises": list(Promise.objects.filter(loan_id=loan.pk).order_by("-created_at", "-id")[:5]),
+        "attempts": _contact_log(loan.pk),
+        "outcome_labels": Outcome.LABELS,
+        "today": today,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*PAYMENT_ROLES)
+def task_call(request: HttpRequest, task_id: int) -> HttpResponse:
+    """Log a call on one of my open tasks; saving moves on to the next task."""
+    task = _my_open_task(request, task_id)
+    if task is None:
+        messages.info(request, "That task is closed or not on your worklist.")
+        return redirect("worklist")
+    form = CallLogForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    message = _record_call(request, task, form)
+            except DomainError as error:
+                form.add_domain_error(error)
+                status = error.status
+            else:
+                messages.success(request, message)
+                return redirect(_next_task_url(request, after=task))
+        else:
+            status = 400
+    return render(request, "delinquency/call_log.html", _call_context(request, task, form), status=status)
