@@ -324,7 +324,7 @@ def _upsert_sql(d: Dialect) -> str:
     )
     pct = "CAST(ROUND((f.installment - f.last_amount) * 100 / f.last_amount) AS INTEGER)"
     parts = [
-        ("f.f_nsf", _reason("nsf", f"'NSF return ' || {d.text(d.days_between(as_of, 'f.last_nsf'))} || ' days ago'")),
+        ("f.f_nsf", _reason("nsf", f"'NSF ' || {d.text(d.days_between(as_of, 'f.last_nsf'))} || ' days ago'")),
         (
             "f.f_first",
             _reason("first_payment", "'Missed the first payment, due ' || " + d.text("f.first_payment_date")),

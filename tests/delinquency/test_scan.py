@@ -289,7 +289,7 @@ def test_early_warning_nsf_and_suspense_put_a_current_loan_on_the_watchlist(db, 
     row = LoanDelinquency.objects.get(loan=loan)
     assert (row.bucket, row.risk_score) == ("current", 45)
     assert row.risk_reasons == [
-        {"code": "nsf", "message": "NSF return 2 days ago"},
+        {"code": "nsf", "message": "NSF 2 days ago"},
         {"code": "suspense", "message": "Partial payment of 500.00 in suspense"},
     ]
     assert tasks_of(loan) == [(CallTask.Reason.EARLY_WARNING, date(2026, 12, 4), "open", "", "maria")]
