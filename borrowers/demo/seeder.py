@@ -21,6 +21,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.roles import Role
 from borrowers.demo import loader
 from borrowers.demo.portfolio import BUCKETS, TABLES, PortfolioGenerator, Specialist
 from borrowers.demo.users import DEMO_USERS, ensure_demo_users
@@ -76,7 +77,7 @@ def seed_demo(
         specialists = [
             Specialist(users[spec.username].pk, tuple(spec.languages.split(",")))
             for spec in DEMO_USERS
-            if spec.role == "Specialist"
+            if spec.role == Role.SPECIALIST
         ]
         bases = loader.next_ids()
         stamper = loader.Stamper(connection.vendor)

@@ -317,6 +317,7 @@ def test_ids_continue_after_existing_rows():
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is the PostgreSQL path")
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_copy_with_worker_processes_matches_in_process_copy():
     """Parallel generation hands out the same ids and rows as one process."""
@@ -325,6 +326,7 @@ def test_copy_with_worker_processes_matches_in_process_copy():
     assert parallel == in_process
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_copy_path_writes_consistent_rows():
     result = seed(7, workers=2, chunk_loans=100)
@@ -337,6 +339,7 @@ def test_copy_path_writes_consistent_rows():
         assert cursor.fetchone()[0] > LedgerTransaction.objects.aggregate(m=Max("id"))["m"]
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_copy_path_without_superuser_uses_per_row_foreign_key_checks(monkeypatch):
     monkeypatch.setattr(loader, "skip_row_foreign_key_checks", lambda: False)
@@ -346,6 +349,7 @@ def test_copy_path_without_superuser_uses_per_row_foreign_key_checks(monkeypatch
     assert list(ledger_mismatches()) == []
 
 
+@pytest.mark.postgres
 @postgres_only
 def test_broken_foreign_key_is_caught_by_the_set_based_check():
     seed(7, loans=20, workers=0)
