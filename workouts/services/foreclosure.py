@@ -78,8 +78,7 @@ def _duplicative(loan: Loan, case: LossMitCase) -> bool:
     earlier = [
         c
         for c in loan.lossmit_cases.filter(status__in=LossMitCase.FINAL_STATUSES, pk__lt=case.pk)
-        if c.protected_from is not None
-        and c.workouts.filter(decided_at__isnull=False).exists()
+        if c.protected_from is not None and c.workouts.filter(decided_at__isnull=False).exists()
     ]
     if not earlier:
         return False
