@@ -4,7 +4,7 @@ Every function here is atomic, locks the loan row it changes (payments on one lo
 serialised), checks the actor's role, writes ledger rows and an audit record.
 """
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -490,6 +490,18 @@ MAX_NOTE_RATE = Decimal("100")
 LOAN_NUMBER_MAX_LENGTH = Loan._meta.get_field("loan_number").max_length
 
 
+def _as_decimal(value) -> Decimal:
+    """A Decimal from a Decimal, int, float or numeric string; TypeError for anything else.
+
+    A float goes through its shortest repr, so 1264.14 stays 1264.14 (not 1264.1400000000001).
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(type(value).__name__)
+    return Decimal(str(value).strip())
+
+
 class _Board:
     """Collects boarding field errors under their API names (`borrower.last_name`), then raises once."""
 
@@ -505,8 +517,8 @@ class _Board:
                 self.error(name, "This field is required.")
             return None
         try:
-            amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
-        except ArithmeticError:
+            amount = _as_decimal(value)
+        except (ArithmeticError, TypeError):
             self.error(name, "Enter an amount such as 1234.56.")
             return None
         if not amount.is_finite() or abs(amount) >= MONEY_LIMIT:
@@ -526,8 +538,8 @@ class _Board:
             self.error(name, "This field is required.")
             return None
         try:
-            pct = Decimal(str(value)) if not isinstance(value, Decimal) else value
-        except ArithmeticError:
+            pct = _as_decimal(value)
+        except (ArithmeticError, TypeError):
             self.error(name, "Enter a percent such as 6.500.")
             return None
         if not pct.is_finite() or not (0 <= pct < MAX_NOTE_RATE):
@@ -561,10 +573,16 @@ class _Board:
             if required:
                 self.error(name, "This field is required.")
             return None
+        if isinstance(value, datetime):
+            self.error(name, "Enter a date without a time.")
+            return None
         if isinstance(value, date):
             return value
+        if not isinstance(value, str):
+            self.error(name, "Enter a date as YYYY-MM-DD.")
+            return None
         try:
-            return date.fromisoformat(str(value))
+            return date.fromisoformat(value)
         except ValueError:
             self.error(name, "Enter a date as YYYY-MM-DD.")
             return None
@@ -574,12 +592,15 @@ class _Board:
             if required and default is None:
                 self.error(name, "This field is required.")
             return default
-        if value not in choices:
+        if not isinstance(value, str) or value not in choices:
             self.error(name, f"'{value}' is not a valid choice.")
             return None
         return value
 
     def text(self, name: str, value, *, max_length: int, required: bool = False) -> str:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            self.error(name, "Enter text.")
+            return ""
         text = "" if value is None else str(value).strip()
         if required and not text:
             self.error(name, "This field is required.")
@@ -635,7 +656,11 @@ def _board_person(check: _Board, prefix: str, data) -> dict | None:
     person["mailing_zip"] = check.text(f"{prefix}.mailing_zip", data.get("mailing_zip"), max_length=10)
 
     phones = []
-    raw_phones = list(data.get("phones") or [])
+    raw_phones = data.get("phones") or []
+    if not isinstance(raw_phones, list | tuple):
+        check.error(f"{prefix}.phones", "Send a list of phones.")
+        raw_phones = []
+    raw_phones = list(raw_phones)
     if data.get("phone"):
         raw_phones.insert(0, {"number": data["phone"]})
     for index, raw in enumerate(raw_phones):
@@ -748,6 +773,7 @@ def loan_board(
     Side effects: rows in Borrower, Phone, Property, Valuation, Loan, LedgerTransaction (opening)
     and one AuditEvent, all in one transaction.
     """
+    from django.contrib.auth import get_user_model
     from django.db import IntegrityError
 
     from borrowers.models import DEFAULT_PROGRAM_BY_INVESTOR, Borrower, Investor, Phone, Program, Valuation
@@ -760,6 +786,9 @@ def loan_board(
     _require_board_role(actor)
     boarded_on = boarded_on or timezone.localdate()
     check = _Board()
+    if assigned_to is not None and not isinstance(assigned_to, get_user_model()):
+        check.error("assigned_to", "Assign the loan to a user.")
+        assigned_to = None
 
     number = check.text("loan_number", loan_number, max_length=LOAN_NUMBER_MAX_LENGTH, required=True)
     investor = check.choice("investor", investor, Investor.values)

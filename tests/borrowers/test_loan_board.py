@@ -1,9 +1,12 @@
 """loan_board: boarding creates borrower, property, loan, opening ledger row and audit, or nothing."""
 
-from datetime import date
+import contextlib
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from audit.models import AuditEvent
 from borrowers.models import Borrower, LedgerTransaction, Loan, Phone, Property, Valuation
@@ -191,6 +194,17 @@ def test_plain_strings_are_accepted(manager, today):
     assert loan.property.valuations.get().valued_on == date(2026, 10, 1)
 
 
+def test_floats_keep_their_cents(manager, today):
+    """A float amount from a spreadsheet importer is read by its shortest repr: 1264.14 stays 1264.14."""
+    loan = loan_board(actor=manager, **payload(monthly_pi=1264.14, monthly_escrow=300.1, principal_balance=188000.0))
+    loan.refresh_from_db()
+    assert (loan.monthly_pi, loan.monthly_escrow, loan.principal_balance) == (
+        D("1264.14"),
+        D("300.10"),
+        D("188000.00"),
+    )
+
+
 def test_principal_defaults_to_original_balance(manager, today):
     """A new loan boarded without a current balance owes its original balance."""
     data = payload(next_due_date=date(2021, 1, 1))
@@ -292,6 +306,12 @@ def test_duplicate_loan_number_is_a_conflict(manager, today):
         ("origination after the first payment", {"origination_date": date(2021, 2, 1)}, "origination_date"),
         ("lien position zero", {"lien_position": 0}, "lien_position"),
         ("late charge over 10%", {"late_charge_pct": D("12.000")}, "late_charge_pct"),
+        ("a datetime for a date", {"first_payment_date": datetime(2021, 1, 1, 9, 30)}, "first_payment_date"),
+        ("phones not a list", {"borrower": {"first_name": "A", "last_name": "B", "phones": "404"}}, "borrower.phones"),
+        ("state as a list", {"property": {"state": ["GA"]}}, "property.state"),
+        ("name as an object", {"borrower": {"first_name": {"x": 1}, "last_name": "B"}}, "borrower.first_name"),
+        ("amount as a boolean", {"monthly_escrow": True}, "monthly_escrow"),
+        ("assigned to a name", {"assigned_to": "maria"}, "assigned_to"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_with_the_field_named(manager, today, _case, overrides, field):
@@ -354,3 +374,30 @@ def test_api_boards_with_the_contract_fields(manager, today):
     assert Loan.objects.get(pk=response.json()["id"]).loan_number == "2000000009"
     again = client.post("/api/v1/loans/", body, format="json")
     assert (again.status_code, again.json()["code"]) == (409, "duplicate_loan_number")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+person_keys = st.sampled_from(["first_name", "last_name", "phone", "phones", "email", "mailing_state", "ssn_last4"])
+top_keys = st.sampled_from(sorted(set(payload()) | {"monthly_pi", "remaining_term_months", "lien_position"}))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    top=st.dictionaries(top_keys, json_values, max_size=3),
+    person=st.dictionaries(person_keys, json_values, max_size=3),
+    home=st.dictionaries(st.sampled_from(["state", "occupancy", "market_value", "valued_on"]), json_values, max_size=2),
+)
+def test_garbage_input_is_refused_cleanly(manager, today, top, person, home):
+    """Whatever an importer sends, boarding either succeeds or raises a DomainError; it never crashes."""
+    data = payload(**top)
+    if isinstance(data.get("borrower"), dict):
+        data["borrower"] = {**data["borrower"], **person}
+    if isinstance(data.get("property"), dict):
+        data["property"] = {**data["property"], **home}
+    data["loan_number"] = data["loan_number"] if "loan_number" in top else f"F{Loan.objects.count():08d}"
+    with contextlib.suppress(DomainError):
+        loan_board(actor=manager, **data)
