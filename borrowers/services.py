@@ -220,6 +220,13 @@ def late_charges_assess(*, loan_id: int, as_of: date, actor=None) -> list[Ledger
     return rows
 
 
+def _as_date(value, field: str) -> date | None:
+    """None or a plain date; anything else (a string, a datetime) is refused as bad input."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise DomainError("invalid_date", "Enter a date.", status=400, fields={field: ["Enter a date as YYYY-MM-DD."]})
+
+
 def _post(
     writer: _LedgerWriter,
     amount: Decimal,
@@ -253,7 +260,7 @@ def payment_post(
     """
     _require_payment_role(actor)
     posting.validate_amount(amount)
-    received_on = received_on or timezone.localdate()
+    received_on = _as_date(received_on, "received_on") or timezone.localdate()
     if received_on > timezone.localdate():
         raise DomainError(
             "future_date",
@@ -317,7 +324,7 @@ def payment_reverse_nsf(
     """
     _require_payment_role(actor)
     today = timezone.localdate()
-    returned_on = returned_on or today
+    returned_on = _as_date(returned_on, "returned_on") or today
     if returned_on > today:
         raise DomainError(
             "future_date",
@@ -417,7 +424,7 @@ def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | 
     posting.validate_amount(amount)
     if not reason.strip():
         raise DomainError("reason_required", "Say what the fee is for.", status=400, fields={"reason": ["Required."]})
-    on = on or timezone.localdate()
+    on = _as_date(on, "on") or timezone.localdate()
     if on > timezone.localdate():
         # Returned-payment replays order charges by date; a future-dated fee would sit wrongly.
         raise DomainError(

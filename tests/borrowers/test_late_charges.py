@@ -165,6 +165,7 @@ def test_manager_assesses_a_fee(loan, manager, today):
         ("manager", {"amount": D("1.001")}, "invalid_amount", 400),
         ("manager", {"reason": "  "}, "reason_required", 400),
         ("manager", {"on": date(2026, 11, 29)}, "future_date", 400),
+        ("manager", {"on": "2026-11-27"}, "invalid_date", 400),
     ],
 )
 def test_fee_refusals_change_nothing(loan, request, today, persona, overrides, code, status):

@@ -217,6 +217,12 @@ def test_return_before_receipt_is_refused(loan, specialist, today):
     )
 
 
+def test_returned_on_must_be_a_date(loan, specialist, today):
+    """A string for the return date is bad input (400 invalid_date)."""
+    payment = payment_post(actor=specialist, loan_id=loan.pk, amount=INSTALLMENT)
+    refused(loan, "invalid_date", 400, actor=specialist, payment_id=payment.pk, returned_on="2026-11-28")
+
+
 def test_unknown_payment_is_not_found(loan, specialist, today):
     """A payment id that does not exist, or is not a payment, is a 404."""
     refused(loan, "payment_not_found", 404, NotFound, actor=specialist, payment_id=999_999)

@@ -345,3 +345,10 @@ def test_unknown_loan_is_not_found(specialist, today, db):
         payment_post(actor=specialist, loan_id=999_999, amount=D("100.00"))
     assert LedgerTransaction.objects.count() == 0
     assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("received_on", ["2026-11-27", datetime(2026, 11, 27, 9, 0)])
+def test_received_on_must_be_a_date(loan, specialist, today, received_on):
+    """A string or a datetime for the received date is bad input (400 invalid_date), not a crash."""
+    error = refused(loan, "invalid_date", 400, actor=specialist, amount=D("100.00"), received_on=received_on)
+    assert "received_on" in error.fields
