@@ -204,6 +204,7 @@ def status_sql(d: Dialect) -> str:
         FROM {T_LOAN} l
         LEFT JOIN ({holds_sql(d)}) hs ON hs.loan_id = l.id
         WHERE l.id >= %(lo)s AND l.id < %(hi)s AND l.status = 'active'
+        {d.materialize()}
     """
     status_col = "s.mba" if convention() == MBA else "s.ots"
     days = f"(CASE WHEN {status_col} = 0 THEN {d.least('s.dpd', '29')} ELSE {status_col} END)"
@@ -300,6 +301,7 @@ def _flags_sql(d: Dialect) -> str:
         LEFT JOIN ({inst}) i ON i.loan_id = b.loan_id
         LEFT JOIN ({broken}) bp ON bp.loan_id = b.loan_id
         LEFT JOIN ({rolled}) ro ON ro.loan_id = b.loan_id
+        {d.materialize()}
     """
 
 

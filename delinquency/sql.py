@@ -58,6 +58,12 @@ class Dialect:
         """Null-safe "differs" (SQLite's IS NOT is already null-safe)."""
         return f"({a} IS DISTINCT FROM {b})" if self.pg else f"({a} IS NOT {b})"
 
+    def materialize(self) -> str:
+        """Appended to a subquery: keep it from being merged into the outer query, so each of its
+        columns is computed once per row instead of once per reference (OFFSET 0 is the
+        PostgreSQL idiom; SQLite needs a LIMIT with it)."""
+        return " OFFSET 0" if self.pg else " LIMIT -1 OFFSET 0"
+
     def json(self, expr: str) -> str:
         return f"CAST(({expr}) AS jsonb)" if self.pg else f"({expr})"
 
