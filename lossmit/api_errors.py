@@ -1,5 +1,6 @@
 """One error shape for the whole API: {"code", "message", "fields"}."""
 
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,6 +28,9 @@ def _flatten(detail) -> dict[str, list[str]]:
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response({"code": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.status)
+    if isinstance(exc, Http404):
+        # DRF turns Django's Http404 into a response with a bare "error" code; name it.
+        exc = exceptions.NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -192,6 +192,8 @@ CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"] = {
     "task": "delinquency.scan_nightly",
     "schedule": crontab(hour=DELINQUENCY_SCAN_TIME.split(":")[0], minute=DELINQUENCY_SCAN_TIME.split(":")[1]),
 }
+# After the scan: expire unanswered offers and run the cases' dual-tracking pass.
+CELERY_BEAT_SCHEDULE["workouts-nightly"] = {"task": "workouts.nightly", "schedule": crontab(hour=1, minute=45)}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
