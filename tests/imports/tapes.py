@@ -91,3 +91,19 @@ THREE = [
         next_due_date="2026-11-15",
     ),
 ]
+
+
+def many_rows(count: int, *, start: int = 0) -> list[dict[str, str]]:
+    """`count` valid rows with distinct loan numbers, balances and states."""
+    states = ("GA", "TX", "CA", "FL", "NY")
+    return [
+        tape_row(
+            loan_number=f"8{n:07d}",
+            principal_balance=f"{100000 + n * 7}.00",
+            borrower_last_name=f"Reyes{n}",
+            borrower_phone=f"404-555-{n % 10000:04d}",
+            property_address1=f"{n} Oak Lane",
+            property_state=states[n % len(states)],
+        )
+        for n in range(start, start + count)
+    ]

@@ -261,3 +261,28 @@ def test_command_loads_and_reports(tmp_path):
         "line 3, loan_number: 'x y' must be 1-20 letters, digits or dashes",
     ]
     assert Loan.objects.count() == 3
+
+
+def test_a_tape_spanning_several_chunks_loads_and_reloads_exactly(tmp_path):
+    """Chunks of CHUNK_SIZE rows: every row lands once, and a reload with a tenth of the
+    balances changed adjusts exactly those loans."""
+    from imports.services import CHUNK_SIZE
+    from tests.imports.tapes import many_rows
+
+    count = CHUNK_SIZE * 2 + 7
+    rows = many_rows(count)
+    run = tape_import(path=write_tape(tmp_path / "big.csv", rows))
+    assert (run.rows_new, run.ledger_rows) == (count, count)
+    assert Loan.objects.count() == LedgerTransaction.objects.count() == Phone.objects.count() == count
+    changed = {row["loan_number"] for row in rows[::10]}
+    for row in rows[::10]:
+        row["principal_balance"] = f"{Decimal(row['principal_balance']) - 100}"
+    run = tape_import(path=write_tape(tmp_path / "big2.csv", rows))
+    assert (run.rows_new, run.rows_updated, run.rows_unchanged) == (0, len(changed), count - len(changed))
+    adjusted = set(
+        LedgerTransaction.objects.filter(kind="adjustment", principal=Decimal("-100.00")).values_list(
+            "loan__loan_number", flat=True
+        )
+    )
+    assert adjusted == changed
+    assert not ledger_mismatches().exists()
