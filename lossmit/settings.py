@@ -213,6 +213,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets reused under different field names get one stable component name.
+    "ENUM_NAME_OVERRIDES": {"CallTaskStatusEnum": "delinquency.models.CallTask.Status"},
 }
 
 # Servicing defaults (domain.md section 1): grace days and late charge as a percent of P&I.
