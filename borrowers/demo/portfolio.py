@@ -263,9 +263,12 @@ class PortfolioGenerator:
 
         # Due dates and the history window: H due dates ending with the last one on or before as_of.
         due_day = 1 if rng.random() < 0.92 else 15
-        last_due = date(as_of.year, as_of.month, due_day)
-        if last_due > as_of:
-            last_due = add_months(last_due, -1, day=due_day)
+        last_due = self._last_due(due_day)
+        if behaviour in BUCKET_RANGES and not self._band_dues(last_due, behaviour)[0]:
+            # No installment due on this day is that far behind today (as of Mar 31, a note due
+            # on the 1st is 30, 58, 89 or 120 days behind, never 90-119): due on the 15th it is.
+            due_day = 16 - due_day
+            last_due = self._last_due(due_day)
         history = ON_TIME_HISTORY_MONTHS if on_time else TROUBLED_HISTORY_MONTHS
         window_start = add_months(last_due, -(history - 1), day=due_day)
         boarded_on = add_months(window_start, -1, day=due_day) + timedelta(days=5)
@@ -466,8 +469,13 @@ class PortfolioGenerator:
             )
         )
 
-    def _due_for_band(self, rng: random.Random, last_due: date, due_day: int, band: str) -> date:
-        """An installment due date whose days past due today falls in `band` (nearest if none)."""
+    def _last_due(self, due_day: int) -> date:
+        """The latest installment due on `due_day` on or before as_of."""
+        last_due = date(self.as_of.year, self.as_of.month, due_day)
+        return _shift(last_due, -1) if last_due > self.as_of else last_due
+
+    def _band_dues(self, last_due: date, band: str) -> tuple[list[date], date]:
+        """Due dates (newest first) whose days past due today fall in `band`, and the nearest one."""
         lo, hi = BUCKET_RANGES[band]
         inside, nearest, best = [], last_due, 10**6
         for back in range(20):
@@ -478,6 +486,11 @@ class PortfolioGenerator:
             distance = lo - dpd if dpd < lo else dpd - hi
             if distance < best:
                 nearest, best = due, distance
+        return inside, nearest
+
+    def _due_for_band(self, rng: random.Random, last_due: date, due_day: int, band: str) -> date:
+        """An installment due date whose days past due today falls in `band` (nearest if none)."""
+        inside, nearest = self._band_dues(last_due, band)
         if not inside:
             return nearest
         # Deep delinquencies thin out: most 120+ loans are four to eight months behind.

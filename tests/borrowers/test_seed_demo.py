@@ -452,3 +452,20 @@ def test_seeded_histories_are_what_the_services_would_have_written(manager):
                 .values_list("kind", flat=True)
             )
             assert kinds == expected, seeded.loan_number
+
+
+@pytest.mark.parametrize(
+    ("as_of", "_case"),
+    [
+        (date(2026, 3, 31), "month end: a note due on the 1st is never 90-119 days behind"),
+        (date(2012, 2, 29), "leap day, long before today"),
+        (date(2026, 12, 1), "a due date: nothing due today is late yet"),
+    ],
+)
+def test_every_band_is_present_whatever_the_as_of_date(as_of, _case):
+    seed_demo(loans=400, seed=3, as_of=as_of)
+
+    present = {bucket_of(days_past_due(d, as_of)) for d in Loan.objects.values_list("next_due_date", flat=True)}
+    assert present == set(BUCKETS)
+    assert list(ledger_mismatches()) == []
+    assert not LedgerTransaction.objects.filter(effective_date__gt=as_of).exists()
