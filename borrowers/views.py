@@ -15,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import PAYMENT_ROLES, STAFF_ROLES, role_required, user_has_role
+from accounts.roles import PAYMENT_ROLES, STAFF_ROLES, Role, role_required, user_has_role
 from borrowers.forms import PaymentForm, PaymentReturnForm, SearchForm
 from borrowers.models import Loan
 from borrowers.selectors import (
@@ -46,6 +46,14 @@ def _money(amount) -> str:
 @require_GET
 @role_required(*STAFF_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role starts where its day starts (users.md): a specialist on the worklist, a
+    manager on the approval queue, an admin on the rules page; anyone else on loan search."""
+    if user_has_role(request.user, Role.SPECIALIST):
+        return redirect("worklist")
+    if user_has_role(request.user, Role.MANAGER):
+        return redirect("approvals")
+    if user_has_role(request.user, Role.ADMIN):
+        return redirect("rules")
     return redirect("loan-search")
 
 

@@ -57,11 +57,16 @@ def found(client, query: str) -> list[str]:
     return [loan.loan_number for loan in response.context["page"].object_list]
 
 
-def test_home_redirects_to_loan_search(client, specialist):
-    client.force_login(specialist)
+@pytest.mark.parametrize(
+    ("persona", "landing"),
+    [("specialist", "/delinquency/worklist/"), ("manager", "/workouts/approvals/"), ("admin_user", "/rules/")],
+)
+def test_home_opens_where_each_roles_day_starts(client, request, persona, landing):
+    """Specialists land on the worklist, managers on approvals, admins on the rules page."""
+    client.force_login(request.getfixturevalue(persona))
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == SEARCH
+    assert response["Location"] == landing
 
 
 @pytest.mark.parametrize("path", ["/", SEARCH])
