@@ -45,14 +45,17 @@ OPTION_LABELS = {
     "deed_in_lieu": "Deed-in-lieu",
     "foreclosure": "Foreclosure",
 }
+# (field, label, rule, servicer's own deadline?). The servicer's deadlines turn red when late;
+# the delinquency milestones and the borrower's appeal window are dates to know, shown muted
+# once past.
 DEADLINE_LABELS = (
-    ("acknowledgment_due", "Acknowledgment letter", "1024.41(b): 5 business days after receipt"),
-    ("evaluation_due", "Evaluation decision", "1024.41(c): 30 days after the application is complete"),
-    ("live_contact_due", "Live contact", "1024.39(a): day 36 of delinquency"),
-    ("written_notice_due", "Early-intervention notice", "1024.39(b): day 45 of delinquency"),
-    ("earliest_foreclosure_referral", "Earliest foreclosure referral", "1024.41(f): after day 120"),
-    ("appeal_deadline", "Appeal deadline", "1024.41(h): 14 days after the denial notice"),
-    ("appeal_decision_due", "Appeal decision", "1024.41(h): 30 days after the appeal"),
+    ("acknowledgment_due", "Acknowledgment letter", "1024.41(b): 5 business days after receipt", True),
+    ("evaluation_due", "Evaluation decision", "1024.41(c): 30 days after the application is complete", True),
+    ("appeal_decision_due", "Appeal decision", "1024.41(h): 30 days after the appeal", True),
+    ("live_contact_due", "Live contact", "1024.39(a): day 36 of delinquency", False),
+    ("written_notice_due", "Early-intervention notice", "1024.39(b): day 45 of delinquency", False),
+    ("earliest_foreclosure_referral", "Earliest foreclosure referral", "1024.41(f): after day 120", False),
+    ("appeal_deadline", "Appeal deadline", "1024.41(h): 14 days after the denial notice", False),
 )
 SOON_DAYS = 5
 
@@ -64,13 +67,30 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _deadline_rows(case: LossMitCase, today: date) -> list[dict]:
     deadlines = case_deadlines(case)
     rows = []
-    for key, label, rule in DEADLINE_LABELS:
+    for key, label, rule, ours in DEADLINE_LABELS:
         when = getattr(deadlines, key)
         if when is None:
             continue
         left = (when - today).days
-        state = "late" if left < 0 else "soon" if left <= SOON_DAYS else "ok"
-        rows.append({"label": label, "rule": rule, "date": when, "days_left": left, "state": state})
+        done = key == "acknowledgment_due" and case.acknowledgment_sent_on is not None
+        if done:
+            state = "ok"
+        elif left < 0:
+            state = "late" if ours else "past"
+        else:
+            state = "soon" if left <= SOON_DAYS else "ok"
+        rows.append(
+            {
+                "label": label,
+                "rule": rule,
+                "date": when,
+                "days_left": left,
+                "abs_left": abs(left),
+                "state": state,
+                "done": done,
+                "ours": ours,
+            }
+        )
     return rows
 
 

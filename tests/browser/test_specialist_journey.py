@@ -1,0 +1,164 @@
+"""Maria's morning in a real browser: the worklist, a call that ends in a promise to pay, the
+next task opening by itself, then the workouts page where she evaluates a complete application
+and submits the modification for approval."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from borrowers.models import Investor, Program
+from delinquency.models import CallAttempt, CallTask, LoanDelinquency, Promise
+from tests.browser.conftest import login, shot
+from tests.factories import BorrowerFactory, LoanFactory, PhoneFactory, PropertyFactory, ValuationFactory
+from workouts import services
+from workouts.models import Workout
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def morning(time_machine):
+    """Monday Nov 30, 2026, 10:00 Eastern; the clock runs so the page's requests move on."""
+    time_machine.move_to(datetime(2026, 11, 30, 10, 0, tzinfo=NEW_YORK), tick=True)
+
+
+def _task(loan, reason, due_by):
+    return CallTask.objects.create(
+        loan=loan, reason=reason, due_by=due_by, business_date=date(2026, 11, 30), assigned_to=loan.assigned_to
+    )
+
+
+@pytest.fixture
+def caseload(specialist, morning):
+    """Two calls due: a Reg X live contact expiring today (a 47-days-late loan that bounced a
+    payment), then a broken-promise follow-up on the HUD example's FHA loan, whose complete
+    application waits for its evaluation. A California borrower sorts last: 7:00 there."""
+    ana = BorrowerFactory(first_name="Ana", last_name="Lopez")
+    PhoneFactory(borrower=ana, number="404-555-0147")
+    first = LoanFactory(assigned_to=specialist, borrower=ana, next_due_date=date(2026, 10, 14))
+    LoanDelinquency.objects.create(
+        loan=first,
+        business_date=date(2026, 11, 29),
+        next_due_date=date(2026, 10, 14),
+        days_past_due=46,
+        mba_status=30,
+        bucket="30-59",
+        risk_reasons=[
+            {"code": "nsf", "message": "NSF 12 days ago"},
+            {"code": "drift", "message": "Paying later each month"},
+        ],
+    )
+    ben = BorrowerFactory(first_name="Ben", last_name="Carter")
+    PhoneFactory(borrower=ben, number="404-555-0199")
+    hud = LoanFactory(
+        assigned_to=specialist,
+        borrower=ben,
+        investor=Investor.FHA,
+        program=Program.FHA_HAMP,
+        principal_balance=Decimal("150000.00"),
+        note_rate=Decimal("6.000"),
+        remaining_term_months=360,
+        monthly_pi=Decimal("920.00"),
+        monthly_escrow=Decimal("300.00"),
+        escrow_balance=Decimal("-660.00"),
+        next_due_date=date(2026, 8, 1),
+    )
+    ValuationFactory(property=hud.property, value=Decimal("160000.00"), valued_on=date(2026, 10, 1))
+    services.case_open(
+        actor=specialist,
+        loan_id=hud.pk,
+        application_received_on=date(2026, 11, 2),
+        application_complete_on=date(2026, 11, 16),
+        hardship_reason="Job loss",
+        hardship_duration="long_term",
+    )
+    california = LoanFactory(assigned_to=specialist, property=PropertyFactory(state="CA", city="Fresno"))
+    return {
+        "first": _task(first, CallTask.Reason.REGX_LIVE_CONTACT, date(2026, 11, 30)),
+        "second": _task(hud, CallTask.Reason.BROKEN_PROMISE, date(2026, 12, 1)),
+        "california": _task(california, CallTask.Reason.REGX_LIVE_CONTACT, date(2026, 11, 30)),
+    }
+
+
+def test_specialist_works_a_task_logs_a_promise_and_submits_a_modification(page, live_server, specialist, caseload):
+    login(page, live_server, specialist)
+
+    # 1. The worklist: most urgent first; California waits for its window.
+    page.goto(f"{live_server.url}/delinquency/worklist/")
+    rows = page.locator("table.wl-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("Ana Lopez")
+    expect(rows.nth(0)).to_contain_text("Expires today")
+    expect(rows.nth(0)).to_contain_text("NSF 12 days ago")
+    expect(rows.nth(1)).to_contain_text("Ben Carter")
+    expect(rows.nth(2)).to_contain_text("Opens 11:00 AM")
+    shot(page, "specialist", "worklist")
+
+    # The reason filter swaps the table in place (htmx) and keeps the URL shareable.
+    page.get_by_label("Reason").select_option("broken_promise")
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0)).to_contain_text("Ben Carter")
+    assert "reason=broken_promise" in page.url
+    page.get_by_label("Reason").select_option("")
+    expect(rows).to_have_count(3)
+
+    # 2. Work the first task: right-party contact with a promise of 600.00 on the 15th.
+    rows.nth(0).get_by_role("link", name="Work this task").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ana Lopez")
+    expect(page.locator(".flags")).to_contain_text("Paying later each month")
+    page.get_by_label("Promise to pay").check()
+    expect(page.get_by_label("Hardship reason")).to_be_hidden()
+    page.get_by_label("Promised amount").fill("600.00")
+    page.get_by_label("Promised by").fill("2026-12-15")
+    page.get_by_label("Notes").fill("Lost overtime; pays on the 15th.")
+    shot(page, "specialist", "call")
+    page.get_by_role("button", name="Save and open next task").click()
+
+    # 3. The next task opens by itself, with what was saved confirmed.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ben Carter")
+    expect(page.locator("#messages")).to_contain_text("Promise to pay $600.00 by Dec 15 recorded")
+    promise = Promise.objects.get()
+    assert (promise.loan_id, promise.amount, promise.promised_date) == (
+        caseload["first"].loan_id,
+        Decimal("600.00"),
+        date(2026, 12, 15),
+    )
+    assert CallAttempt.objects.get().outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT
+    assert CallTask.objects.get(pk=caseload["first"].pk).status == CallTask.Status.DONE
+
+    # 4. Ben's loan: the workouts page, the evaluation, every option side by side.
+    page.get_by_role("link", name="Workouts").first.click()
+    expect(page.locator("#deadlines")).to_contain_text("Evaluation decision")
+    expect(page.locator("#deadlines")).to_contain_text("Dec 16, 2026")
+    page.get_by_label("Gross monthly income").fill("3,500.00")
+    page.get_by_role("button", name="Run evaluation").click()
+    modification = page.locator("article.option", has=page.get_by_role("heading", name="Modification"))
+    expect(modification).to_contain_text("Eligible")
+    expect(modification).to_contain_text("$1,085.00")
+    expect(modification).to_contain_text("P&I $785.00")
+    expect(page.locator("#waterfall")).to_contain_text("Forbearance")
+    expect(page.locator("#waterfall")).to_contain_text("$19,068.58")
+    shot(page, "specialist", "evaluation")
+
+    # What if the borrower could carry a 480-month term? Live recalculation, nothing stored.
+    page.get_by_label("Longest term (months)").fill("480")
+    expect(page.locator(".whatif-result")).to_contain_text("longest term (months) changed")
+    shot(page, "specialist", "what-if")
+
+    # 5. Submit the modification for approval.
+    modification.get_by_role("button", name="Submit for approval").click()
+    expect(page.locator("#messages")).to_contain_text("Modification submitted for approval")
+    expect(page.locator("#workouts")).to_contain_text("Submitted for approval")
+    workout = Workout.objects.get()
+    assert (workout.option, workout.status, workout.submitted_by_id, workout.terms["monthly_pi"]) == (
+        "modification",
+        Workout.Status.SUBMITTED,
+        specialist.pk,
+        "785.00",
+    )
+    shot(page, "specialist", "submitted")
