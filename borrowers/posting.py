@@ -11,8 +11,13 @@ Rules (issue 2, domain.md section 1):
 - The installments a payment may fill are those due on or before the payment date plus the
   next one to come (a borrower paying on Nov 28 for Dec 1 is paying that installment).
 - Less than a whole installment waits in suspense; it is never applied in part.
-- Once every such installment is paid, what is left pays late charges, then fees, then reduces
-  principal (a curtailment). More than the payoff amount is refused.
+- Once every installment already due is paid, the next one to come is paid if the money covers
+  all of it; then late charges, then fees; anything beyond every billed installment and charge
+  reduces principal (a curtailment). More than the payoff amount is refused.
+- Money that only part-pays the coming installment on a loan that was already current waits in
+  suspense rather than paying late charges (no pyramiding, Reg Z 1026.36(c)(2)); money left
+  after curing a delinquency pays the charges, so a borrower who sends "the installment plus
+  the late charge" sees both paid.
 - A late charge is assessed once per installment still unpaid after the grace days, as a
   percent of P&I, never on a late charge (no pyramiding).
 """
@@ -175,24 +180,39 @@ def post_payment(
     state = apply_movement(state, movements[0])
     last_billable = billed_through(state, on)
 
-    while state.principal > 0 and state.next_due_date <= last_billable and state.suspense >= _installment_due(state):
-        split = split_installment(state.principal, state.note_rate, state.monthly_pi)
-        total = split.interest + split.principal + state.monthly_escrow
-        move = Movement(
-            kind=INSTALLMENT,
-            amount=total,
-            principal=-split.principal,
-            interest=split.interest,
-            escrow=state.monthly_escrow,
-            suspense=-total,
-            installment_due_date=state.next_due_date,
-            advances_due_date=True,
-        )
-        movements.append(move)
-        state = apply_movement(state, move)
+    def apply_installments(through: date) -> int:
+        nonlocal state
+        applied = 0
+        while state.principal > 0 and state.next_due_date <= through and state.suspense >= _installment_due(state):
+            split = split_installment(state.principal, state.note_rate, state.monthly_pi)
+            total = split.interest + split.principal + state.monthly_escrow
+            move = Movement(
+                kind=INSTALLMENT,
+                amount=total,
+                principal=-split.principal,
+                interest=split.interest,
+                escrow=state.monthly_escrow,
+                suspense=-total,
+                installment_due_date=state.next_due_date,
+                advances_due_date=True,
+            )
+            movements.append(move)
+            state = apply_movement(state, move)
+            applied += 1
+        return applied
 
-    all_billed_paid = state.next_due_date > last_billable or state.principal == 0
-    if all_billed_paid and state.suspense > 0:
+    # 1. Installments already due, oldest first. Short of the next one: a partial payment.
+    cured_past_due = apply_installments(on) > 0
+    if state.principal > 0 and state.next_due_date <= on:
+        return Posting(movements=movements, state=state)
+    # 2. The installment to come, when the money covers all of it (paying early for next month).
+    apply_installments(last_billable)
+    upcoming_paid = state.next_due_date > last_billable or state.principal == 0
+    # 3. Late charges, then fees. Money that only part-pays the coming installment on a loan that
+    #    was already current is a partial payment toward it and stays in suspense: taking a late
+    #    charge out of it would make that installment late because of a late charge, which
+    #    Reg Z 1026.36(c)(2) forbids (no pyramiding).
+    if state.suspense > 0 and (upcoming_paid or cured_past_due):
         late_cap = state.late_charges if late_charges_payable is None else min(late_charges_payable, state.late_charges)
         fees_cap = state.fees if fees_payable is None else min(fees_payable, state.fees)
         late = min(state.suspense, max(late_cap, ZERO))
@@ -203,18 +223,17 @@ def post_payment(
             )
             movements.append(move)
             state = apply_movement(state, move)
-        if state.suspense > 0:
-            if state.suspense > state.principal:
-                raise PostingError(
-                    "exceeds_payoff",
-                    f"The payment is more than the payoff amount; the most this loan can take on "
-                    f"{on.isoformat()} is {to_cents(payoff_amount(_before(movements, state), on))}.",
-                )
-            move = Movement(
-                kind=CURTAILMENT, amount=state.suspense, principal=-state.suspense, suspense=-state.suspense
+    # 4. Beyond every billed installment and charge: a principal curtailment.
+    if upcoming_paid and state.suspense > 0:
+        if state.suspense > state.principal:
+            raise PostingError(
+                "exceeds_payoff",
+                f"The payment is more than the payoff amount; the most this loan can take on "
+                f"{on.isoformat()} is {to_cents(payoff_amount(_before(movements, state), on))}.",
             )
-            movements.append(move)
-            state = apply_movement(state, move)
+        move = Movement(kind=CURTAILMENT, amount=state.suspense, principal=-state.suspense, suspense=-state.suspense)
+        movements.append(move)
+        state = apply_movement(state, move)
     return Posting(movements=movements, state=state)
 
 

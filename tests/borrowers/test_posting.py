@@ -123,7 +123,7 @@ DEC1 = ("installment", INSTALLMENT_AMOUNT, D("-245.81"), D("1018.33"), D("300.00
             (D("187258.57"), D("2100.00"), Z, Z, Z, date(2027, 1, 1)),
         ),
         (
-            "two of three past-due installments; the rest waits, charges untouched",
+            "curing both past-due installments, the rest pays the late charge, then waits toward Dec",
             {"next_due_date": date(2026, 10, 1), "late_charges": D("50.57")},
             "3200.00",
             date(2026, 11, 28),
@@ -133,8 +133,9 @@ DEC1 = ("installment", INSTALLMENT_AMOUNT, D("-245.81"), D("1018.33"), D("300.00
                  date(2026, 10, 1)),
                 (INSTALLMENT, INSTALLMENT_AMOUNT, D("-247.14"), D("1017.00"), D("300.00"), -INSTALLMENT_AMOUNT, Z, Z,
                  date(2026, 11, 1)),
+                (CHARGES_PAID, D("50.57"), Z, Z, Z, D("-50.57"), D("-50.57"), Z, None),
             ],
-            (D("187507.05"), D("1800.00"), D("71.72"), D("50.57"), Z, date(2026, 12, 1)),
+            (D("187507.05"), D("1800.00"), D("21.15"), Z, Z, date(2026, 12, 1)),
         ),
         (
             "excess pays late charges, then fees, then reduces principal",
@@ -438,3 +439,39 @@ def test_posting_conserves_money_and_never_goes_negative(state, amount):
     for move in reversed(result.movements):
         replayed = apply_movement(replayed, move, reverse=True)
     assert replayed == state
+
+
+def test_installment_plus_late_charge_pays_both():
+    """Dec 17: a borrower who sends the Dec installment and its 50.57 late charge sees both paid."""
+    state = replace(BASE, late_charges=D("50.57"))
+    result = post_payment(state, D("1614.71"), date(2026, 12, 17))
+    assert [m.kind for m in result.movements] == [PAYMENT, INSTALLMENT, CHARGES_PAID]
+    assert (result.state.suspense, result.state.late_charges, result.state.next_due_date) == (
+        Z,
+        Z,
+        date(2027, 1, 1),
+    )
+
+
+def test_early_partial_on_a_current_loan_never_pays_late_charges():
+    """Nov 20, loan current: half of the Dec installment waits for Dec; no late charge is taken
+    from it, so Dec cannot fall late because of an old late charge (Reg Z 1026.36(c)(2))."""
+    state = replace(BASE, late_charges=D("50.57"))
+    result = post_payment(state, D("782.07"), date(2026, 11, 20))
+    assert [m.kind for m in result.movements] == [PAYMENT]
+    assert (result.state.suspense, result.state.late_charges) == (D("782.07"), D("50.57"))
+    finished = post_payment(result.state, D("782.07"), date(2026, 11, 30))
+    assert [m.kind for m in finished.movements] == [PAYMENT, INSTALLMENT]
+    assert (finished.state.suspense, finished.state.late_charges, finished.state.next_due_date) == (
+        Z,
+        D("50.57"),
+        date(2027, 1, 1),
+    )
+
+
+def test_exact_early_installment_goes_to_the_installment_not_the_charge():
+    """Nov 28, exactly one installment with a late charge outstanding: it pays Dec 1, not the charge."""
+    state = replace(BASE, late_charges=D("50.57"))
+    result = post_payment(state, D("1564.14"), date(2026, 11, 28))
+    assert [m.kind for m in result.movements] == [PAYMENT, INSTALLMENT]
+    assert (result.state.late_charges, result.state.next_due_date) == (D("50.57"), date(2027, 1, 1))
