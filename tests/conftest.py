@@ -2,9 +2,8 @@
 
 import pytest
 
-from lossmit.celery import app as celery_app
-
 from accounts.roles import Role
+from lossmit.celery import app as celery_app
 from tests.factories import LoanFactory, UserFactory
 
 
