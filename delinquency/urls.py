@@ -6,6 +6,7 @@ urlpatterns = [
     # --- specialist pages (delinquency/views/specialist.py) ---
     path("worklist/", specialist.worklist, name="worklist"),
     path("tasks/<int:task_id>/call/", specialist.task_call, name="task-call"),
+    path("loans/<int:loan_id>/activity/", specialist.loan_activity, name="loan-activity"),
     # --- manager pages (delinquency/views/manager.py) ---
     path("dashboard/", manager.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.csv", manager.dashboard_export, name="dashboard-export"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("loans/<int:loan_id>/evaluations/", specialist.evaluation_run_view, name="workout-evaluation-run"),
     path("loans/<int:loan_id>/what-if/", specialist.what_if_view, name="workout-what-if"),
     path("loans/<int:loan_id>/submit/", specialist.workout_submit_view, name="workout-submit"),
+    path("loans/<int:loan_id>/summary/", specialist.loan_workouts_summary, name="loan-workouts"),
     # --- manager pages (workouts/views/approvals.py) ---
     path("approvals/", approvals.queue, name="approvals"),
     path("approvals/<int:workout_id>/", approvals.review, name="approval-review"),

@@ -6,6 +6,7 @@ however many tasks it holds; filtering by reason or bucket happens on that one r
 requests for the worklist get the table only; without JavaScript the same URL serves the page.
 """
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,10 +19,13 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.roles import PAYMENT_ROLES, role_required
+from accounts.roles import PAYMENT_ROLES, STAFF_ROLES, role_required
+from borrowers.models import LedgerTransaction
 from borrowers.selectors import days_past_due, delinquency_bucket, loan_detail
+from delinquency import status as delinquency_status
 from delinquency.forms import CallLogForm, Outcome, WorklistFilterForm
 from delinquency.models import CallAttempt, CallTask, Hold, Promise
+from delinquency.scan import convention
 from delinquency.selectors import call_compliance, open_tasks_for, worklist_for
 from delinquency.services import call_attempt_record, hold_create, promise_create
 from lossmit.errors import DomainError
@@ -254,3 +258,76 @@ def task_call(request: HttpRequest, task_id: int) -> HttpResponse:
         else:
             status = 400
     return render(request, "delinquency/call_log.html", _call_context(request, task, form), status=status)
+
+
+# --- the loan page's delinquency sections (lazy-loaded by htmx into borrowers/loan_detail.html)
+
+HISTORY_MONTHS = 24
+# Bars grow with days past due up to this many days; 120+ fills the bar.
+CHART_MAX_DAYS = 150
+
+
+def _month_ends(today: date, months: int) -> list[date]:
+    """The last `months` month-ends, oldest first, the current month ending today."""
+    ends = [today]
+    year, month = today.year, today.month
+    for _ in range(months - 1):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        ends.append(date(year, month, calendar.monthrange(year, month)[1]))
+    return ends[::-1]
+
+
+def _delinquency_history(loan, today: date) -> list[dict]:
+    """Days past due and bucket at each month-end of the last 24 months, from the ledger's
+    next-due date after each posting (one query), bucketed by the status rules the scan uses.
+    Months before the loan was boarded have no bar."""
+    rows = list(
+        LedgerTransaction.objects.filter(loan_id=loan.pk, effective_date__lte=today)
+        .order_by("effective_date", "seq")
+        .values_list("effective_date", "next_due_date_after")
+    )
+    due_day = loan.first_payment_date.day
+    history, index, next_due = [], 0, None
+    for position, end in enumerate(_month_ends(today, HISTORY_MONTHS)):
+        while index < len(rows) and rows[index][0] <= end:
+            next_due = rows[index][1]
+            index += 1
+        if next_due is None:
+            history.append({"end": end, "dpd": None, "bucket": None, "height": 2, "x": position * 22 + 2})
+            continue
+        dpd = delinquency_status.days_past_due(next_due, end)
+        history.append(
+            {
+                "end": end,
+                "x": position * 22 + 2,
+                "dpd": dpd,
+                "bucket": delinquency_status.bucket_for(
+                    next_due_date=next_due, due_day=due_day, as_of=end, convention=convention()
+                ),
+                # current months show a 2-unit sliver so the month reads as "0", not missing
+                "height": max(2, round(min(dpd, CHART_MAX_DAYS) * 100 / CHART_MAX_DAYS)),
+            }
+        )
+    return history
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def loan_activity(request: HttpRequest, loan_id: int) -> HttpResponse:
+    """The loan page's delinquency history (24 months), contact log, promises and holds."""
+    loan = loan_detail(user=request.user, loan_id=loan_id)
+    today = timezone.localdate()
+    history = _delinquency_history(loan, today)
+    for month in history:
+        month["y"] = 100 - month["height"]
+    context = {
+        "loan": loan,
+        "history": history,
+        "chart_width": HISTORY_MONTHS * 22,
+        "attempts": _contact_log(loan.pk),
+        "promises": list(Promise.objects.filter(loan_id=loan.pk).order_by("-created_at", "-id")[:CONTACT_LOG_ROWS]),
+        "holds": list(Hold.objects.filter(loan_id=loan.pk).order_by("-start_date", "-id")),
+        "today": today,
+    }
+    template = "delinquency/_loan_activity.html" if _is_htmx(request) else "delinquency/loan_activity.html"
+    return render(request, template, context)

@@ -277,3 +277,62 @@ def test_call_page_runs_a_fixed_number_of_queries(client, specialist, django_ass
     t2 = task(LoanFactory(assigned_to=specialist))
     with django_assert_max_num_queries(few):
         client.get(url(t2))
+
+
+# --- the loan page's delinquency section (/delinquency/loans/<id>/activity/) ---
+
+
+def test_loan_page_loads_the_activity_section_lazily(client, specialist, two_tasks):
+    client.force_login(specialist)
+    html = client.get(reverse("loan-detail", args=[two_tasks[0].loan_id])).content.decode()
+    assert f'hx-get="{reverse("loan-activity", args=[two_tasks[0].loan_id])}"' in html
+    assert f'hx-get="{reverse("loan-workouts", args=[two_tasks[0].loan_id])}"' in html
+
+
+def test_activity_shows_24_month_ends_with_days_past_due_from_the_ledger(client, specialist):
+    """Boarded Nov 2020 and unpaid since Oct 1, 2026: current at every month-end but the last
+    two (Oct 31: 30 days, 30-59 under MBA; Nov 30: 60 days, 60-89)."""
+    loan = LoanFactory(assigned_to=specialist, next_due_date=date(2026, 10, 1))
+    client.force_login(specialist)
+
+    response = client.get(reverse("loan-activity", args=[loan.pk]), headers={"HX-Request": "true"})
+
+    history = response.context["history"]
+    assert len(history) == 24
+    assert (history[0]["end"], history[-1]["end"]) == (date(2024, 12, 31), date(2026, 11, 30))
+    assert [(m["dpd"], m["bucket"]) for m in history[-3:]] == [(0, "current"), (30, "30-59"), (60, "60-89")]
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="delinquency"')
+    assert "Nov 2026: 60 days past due (60-89)" in html
+
+
+def test_activity_lists_calls_promises_and_holds(client, specialist, two_tasks):
+    first, _ = two_tasks
+    client.force_login(specialist)
+    client.post(url(first), {"outcome": "promise_to_pay", "amount": "600.00", "promised_date": "2026-12-15"})
+    Hold.objects.create(loan=first.loan, kind=Hold.Kind.SCRA, start_date=date(2026, 11, 1), reason="Active duty")
+
+    response = client.get(reverse("loan-activity", args=[first.loan_id]))
+
+    html = response.content.decode()
+    assert "Promise to pay 600.00 by Dec 15, 2026" in html
+    assert "$600.00" in html
+    assert "Servicemember protection (SCRA)" in html
+    assert "<html" in html  # without htmx the section is a page of its own
+
+
+def test_activity_is_refused_to_outsiders(client, outsider, two_tasks):
+    client.force_login(outsider)
+    assert client.get(reverse("loan-activity", args=[two_tasks[0].loan_id])).status_code == 403
+
+
+def test_activity_runs_a_fixed_number_of_queries(client, specialist, two_tasks, django_assert_max_num_queries):
+    loan = two_tasks[0].loan
+    client.force_login(specialist)
+    with django_assert_max_num_queries(20) as before:
+        client.get(reverse("loan-activity", args=[loan.pk]))
+    for n in range(5):
+        CallAttempt.objects.create(loan=loan, at=datetime(2026, 11, 2 + n, 10, tzinfo=NEW_YORK), outcome="no_answer")
+        Hold.objects.create(loan=loan, kind=Hold.Kind.SCRA, start_date=date(2026, 11, 1), reason="Active duty")
+    with django_assert_max_num_queries(len(before)):
+        client.get(reverse("loan-activity", args=[loan.pk]))

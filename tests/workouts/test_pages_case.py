@@ -158,3 +158,28 @@ def test_a_stale_page_cannot_record_a_document(client, specialist, delinquent_lo
     assert response.status_code == 409
     assert "changed by someone else" in response.content.decode()
     assert not CaseDocument.objects.filter(received_on__isnull=False).exists()
+
+
+# --- the loan page's case section (/workouts/loans/<id>/summary/) ---
+
+
+def test_case_section_shows_the_next_deadline_and_what_is_missing(client, specialist, delinquent_loan):
+    client.force_login(specialist)
+    open_case(client, delinquent_loan)
+    case = LossMitCase.objects.get()
+    receive(client, delinquent_loan, case, "income")
+
+    response = client.get(reverse("loan-workouts", args=[delinquent_loan.pk]), headers={"HX-Request": "true"})
+
+    assert response.context["next_deadline"]["label"] == "Acknowledgment letter"
+    html = response.content.decode()
+    assert "Dec 7, 2026" in html
+    assert "7 days left" in html
+    assert "Missing: Hardship statement, Tax transcript consent (4506-C), Bank statements" in html
+
+
+def test_case_section_without_a_case_offers_to_open_one(client, specialist, delinquent_loan):
+    client.force_login(specialist)
+    html = client.get(reverse("loan-workouts", args=[delinquent_loan.pk])).content.decode()
+    assert "No open loss mitigation case." in html
+    assert reverse("workout-evaluate", args=[delinquent_loan.pk]) in html

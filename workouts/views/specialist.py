@@ -410,3 +410,29 @@ def workout_submit_view(request: HttpRequest, loan_id: int) -> HttpResponse:
             request, f"{workout.get_option_display()} submitted for approval (amount ${workout.amount:,.2f})."
         )
     return _back(loan_id, "#workouts")
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def loan_workouts_summary(request: HttpRequest, loan_id: int) -> HttpResponse:
+    """The loan page's "Case and workouts" section: the open case, its next Reg X date, what is
+    missing, the workouts on it, and the way to the workouts page. htmx loads it into the page."""
+    today = timezone.localdate()
+    loan = loan_detail(user=request.user, loan_id=loan_id)
+    active = case_list(user=request.user, loan_id=loan.pk, active_only=True).first()
+    context: dict = {"loan": loan, "case": None}
+    if active is not None:
+        case = case_get(user=request.user, case_id=active.pk)
+        deadlines = _deadline_rows(case, today)
+        upcoming = [d for d in deadlines if d["ours"] and not d["done"]]
+        context.update(
+            {
+                "case": case,
+                "next_deadline": min(upcoming, key=lambda d: d["date"]) if upcoming else None,
+                "missing": case_missing_documents(case),
+                "workouts": list(case.workouts.all()),
+            }
+        )
+    context["past_cases"] = list(case_list(user=request.user, loan_id=loan.pk).exclude(pk=getattr(active, "pk", None)))
+    template = "workouts/_loan_workouts.html" if _is_htmx(request) else "workouts/loan_workouts.html"
+    return render(request, template, context)
