@@ -264,18 +264,30 @@ def reset_scan_tables() -> None:
 
 
 def floor_seconds(as_of: date) -> float:
-    """One hand-written UPDATE computing days past due for the same loans and rows."""
-    from django.db import connection, transaction
+    """The floor: one hand-written UPDATE computing days past due for the same (active) loans,
+    into a fresh narrow table so every measurement starts from the same state. Best of two."""
+    from django.db import connection
 
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL jit = off")  # as the scan runs: same footing
-        t0 = time.perf_counter()
-        cur.execute(
-            "UPDATE delinquency_loandelinquency d SET days_past_due = GREATEST(0, %s::date - l.next_due_date)"
-            " FROM borrowers_loan l WHERE l.id = d.loan_id AND l.status = 'active'",
-            [as_of.isoformat()],
-        )
-        return time.perf_counter() - t0
+    best = float("inf")
+    for _ in range(2):
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_floor")
+            cur.execute(
+                "CREATE TABLE bench_floor AS SELECT id AS loan_id, 0 AS days_past_due FROM borrowers_loan"
+                " WHERE status = 'active'"
+            )
+            cur.execute("ALTER TABLE bench_floor ADD PRIMARY KEY (loan_id)")
+            cur.execute("VACUUM ANALYZE bench_floor")
+            cur.execute("SET jit = off")  # as the scan runs: same footing
+            t0 = time.perf_counter()
+            cur.execute(
+                "UPDATE bench_floor f SET days_past_due = GREATEST(0, %s::date - l.next_due_date)"
+                " FROM borrowers_loan l WHERE l.id = f.loan_id",
+                [as_of.isoformat()],
+            )
+            best = min(best, time.perf_counter() - t0)
+            cur.execute("RESET jit")
+    return best
 
 
 def _child_init() -> None:
@@ -323,34 +335,34 @@ def _child_init_done(_: int) -> None:
     time.sleep(0.2)
 
 
-def run(sizes: list[int], base_url: str, db_name: str, chunk_size: int | None, workers: int) -> None:
+def run(sizes: list[int], base_url: str, db_name: str, chunk_size: int | None, workers: list[int]) -> None:
     recreate_database(base_url, db_name)
     setup_django(scratch_url(base_url, db_name))
     rng = random.Random(2026)
     users = make_specialists()
     seeded = 0
-    print(f"scan chunks in {workers} worker process(es); floor = one UPDATE computing days past due")
+    print("floor = one UPDATE computing days past due for the same loans (fresh narrow table, best of 2)")
+    print("night 1 = first scan (every status row, event and task new); night 2 = the next night's scan")
     print(
-        f"{'loans':>9} {'scan s':>8} {'loans/s':>9} {'floor s':>8} {'ratio':>6} | {'night2 s':>8} {'ratio':>6}"
-        f" {'tasks':>7} {'worker MB':>9}"
+        f"{'loans':>9} {'workers':>7} {'night1 s':>8} {'loans/s':>9} {'ratio':>6} | {'night2 s':>8} {'loans/s':>9}"
+        f" {'ratio':>6} | {'floor s':>7} {'tasks':>7} {'worker MB':>9}"
     )
     for n in sizes:
         t0 = time.perf_counter()
         seed(n - seeded, seeded + 1, rng, users)
         seeded = n
         seed_s = time.perf_counter() - t0
-        reset_scan_tables()
-        scan_s, rss1, task_counts = timed_scan(AS_OF, chunk_size, workers)
-        floor1 = floor_seconds(AS_OF)
-        night2_s, rss2, _ = timed_scan(AS_OF + timedelta(days=1), chunk_size, workers)
-        floor2 = floor_seconds(AS_OF + timedelta(days=1))
-        rss_mb = max(rss1, rss2)
-        tasks = sum(task_counts.values())
-        print(
-            f"{n:>9,} {scan_s:>8.2f} {n / scan_s:>9,.0f} {floor1:>8.2f} {scan_s / floor1:>6.2f} |"
-            f" {night2_s:>8.2f} {night2_s / floor2:>6.2f} {tasks:>7,} {rss_mb:>9.0f}   (seeded in {seed_s:.1f}s)",
-            flush=True,
-        )
+        floor = floor_seconds(AS_OF)
+        for w in workers:
+            reset_scan_tables()
+            night1, rss1, task_counts = timed_scan(AS_OF, chunk_size, w)
+            night2, rss2, _ = timed_scan(AS_OF + timedelta(days=1), chunk_size, w)
+            print(
+                f"{n:>9,} {w:>7} {night1:>8.2f} {n / night1:>9,.0f} {night1 / floor:>6.2f} |"
+                f" {night2:>8.2f} {n / night2:>9,.0f} {night2 / floor:>6.2f} | {floor:>7.2f}"
+                f" {sum(task_counts.values()):>7,} {max(rss1, rss2):>9.0f}   (seeded in {seed_s:.1f}s)",
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -359,7 +371,9 @@ def main() -> None:
     parser.add_argument("--sizes", help="comma-separated loan counts, e.g. 10000,50000")
     parser.add_argument("--db", default="lossmit_bench", help="scratch database name (dropped and recreated)")
     parser.add_argument("--chunk-size", type=int, default=None)
-    parser.add_argument("--workers", type=int, default=1, help="worker processes running chunks (like Celery's)")
+    parser.add_argument(
+        "--workers", default="1,2", help="comma-separated worker process counts to run the chunks with (like Celery's)"
+    )
     args = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     if not base_url.startswith("postgres"):
@@ -367,7 +381,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [10_000, 100_000]
     if args.full and 1_000_000 not in sizes:
         sizes.append(1_000_000)
-    run(sorted(sizes), base_url, args.db, args.chunk_size, args.workers)
+    run(sorted(sizes), base_url, args.db, args.chunk_size, [int(w) for w in args.workers.split(",")])
 
 
 if __name__ == "__main__":
