@@ -19,6 +19,10 @@ class WorklistFilterForm(forms.Form):
         label="Bucket", required=False, choices=[("", "All buckets"), *((b, b) for b in Bucket.ALL)]
     )
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
 
 class Outcome:
     """What the specialist picks on the call page. Each maps to the CallAttempt outcome the
