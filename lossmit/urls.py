@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("lossmit.api_urls")),
     path("delinquency/", include("delinquency.urls")),
     path("rules/", include("rules.urls")),
+    path("team/", include("accounts.urls")),
     path("workouts/", include("workouts.urls")),
     path("imports/", include("imports.urls")),
     path("", include("borrowers.urls")),

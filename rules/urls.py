@@ -5,4 +5,8 @@ from rules.views import admin_pages
 urlpatterns = [
     # --- admin pages (rules/views/admin_pages.py) ---
     path("", admin_pages.rules_index, name="rules"),
+    path("propose/", admin_pages.rule_propose, name="rule-propose"),
+    path("<int:rule_set_id>/approve/", admin_pages.rule_approve, name="rule-approve"),
+    path("<int:rule_set_id>/reject/", admin_pages.rule_reject, name="rule-reject"),
+    path("scans/", admin_pages.scan_runs, name="scan-runs"),
 ]
