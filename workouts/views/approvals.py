@@ -53,13 +53,31 @@ OPTION_FACTS = {
     "deed_in_lieu": (("expected_recovery", "Expected recovery", "money"),),
     "foreclosure": (("timeline_days", "Timeline (days)", "int"), ("expected_loss", "Expected loss", "money")),
 }
+# The submitted terms worth reading, labelled; the rest stay in the stored evaluation.
+TERM_LABELS = (
+    ("interest_rate", "Rate", "rate"),
+    ("term_months", "Term (months)", "int"),
+    ("capitalized_balance", "Capitalised balance", "money"),
+    ("interest_bearing_balance", "Interest-bearing balance", "money"),
+    ("forbearance", "Principal forbearance", "money"),
+    ("partial_claim", "Partial claim", "money"),
+    ("monthly_pi", "New P&I", "money"),
+    ("monthly_payment", "New payment with escrow", "money"),
+    ("pre_mod_pi", "P&I before", "money"),
+    ("months", "Plan months", "int"),
+    ("plan_payment", "Plan payment", "money"),
+    ("past_due_amount", "Past-due amount", "money"),
+    ("deficiency", "Deficiency", "money"),
+    ("expected_recovery", "Expected recovery", "money"),
+    ("net_proceeds", "Net proceeds", "money"),
+)
 NPV_CHART_WIDTH = 360  # px of the bar area in the NPV chart's viewBox
 
 
 class ApproveForm(DomainErrorFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(
-        label="Note (optional)", required=False, max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label="Note", required=False, max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
 
 
@@ -154,7 +172,11 @@ def _review_context(request: HttpRequest, workout_id: int, **forms_) -> dict:
         "options": options,
         "steps": _steps(workout.evaluation),
         "npv_chart": _npv_bars(options),
-        "terms": sorted((k, v) for k, v in workout.terms.items() if not isinstance(v, dict | list)),
+        "terms": [
+            {"label": label, "value": workout.terms[key], "kind": kind}
+            for key, label, kind in TERM_LABELS
+            if workout.terms.get(key) not in (None, "")
+        ],
         "approve_form": forms_.get("approve_form") or ApproveForm(initial={"version": workout.version}),
         "deny_form": forms_.get("deny_form") or DenyForm(initial={"version": workout.version}),
         "refusal": forms_.get("refusal"),
