@@ -6,6 +6,7 @@ and Redis, which is what production and CI use.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,8 @@ INSTALLED_APPS = [
     "rules",
     "workouts",
     "imports",
+    # Login throttling and lockout (issue 7): failed logins per username and address.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
+    # Last, as django-axes requires: turns a lockout flagged during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lossmit.urls"
@@ -130,6 +135,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out username before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username from one address lock that pair out for an hour; a
+# correct password in that hour still fails. Keyed on the pair so a stranger guessing from
+# elsewhere cannot lock Maria out of her own desk, and a success clears the count.
+# The address is REMOTE_ADDR (axes without django-ipware), never a client-supplied
+# X-Forwarded-For that an attacker could rotate to dodge the limit. Behind one proxy every
+# client shares its address, and the lockout then works per username.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests: the request was fine, its rate was not
+# Attempts record usernames and addresses, not passwords; keep them out of the access log's
+# GET/POST dump as well.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -221,10 +246,26 @@ SPECTACULAR_SETTINGS = {
 LATE_CHARGE_GRACE_DAYS = 15
 LATE_CHARGE_PCT = "4.000"
 
+# Every handler masks personal data (SSNs, phones, emails, account numbers) before writing
+# (lossmit/log_filters.py). Django's development-server log gets the same filter, since its
+# request lines carry query strings such as a phone-number search.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_data": {"()": "lossmit.log_filters.PersonalDataFilter"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
+# Celery workers log through the handlers above (and so through the filter) instead of
+# replacing the root logger's handlers with their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

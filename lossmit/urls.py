@@ -18,5 +18,6 @@ urlpatterns = [
     path("team/", include("accounts.urls")),
     path("workouts/", include("workouts.urls")),
     path("imports/", include("imports.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("borrowers.urls")),
 ]

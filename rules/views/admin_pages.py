@@ -108,13 +108,11 @@ class ProposeForm(DomainErrorFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.base = base
         for name in PARAMETER_NAMES:
-            spec = SPECS[name]
             self.fields[name] = forms.CharField(
                 label=name,
                 required=False,
                 initial=value_text(name, base.get(name)),
-                help_text=spec.description,
-                widget=forms.TextInput(attrs={"autocomplete": "off", "class": "param-input"}),
+                widget=forms.TextInput(attrs={"autocomplete": "off", "aria-describedby": f"help-{name}"}),
             )
 
     def add_domain_error(self, error: DomainError) -> None:
@@ -179,6 +177,10 @@ def _rules_context(request: HttpRequest, *, propose_form=None, reject_form=None,
     pending = next((v for v in versions if v.status == ProgramRuleSet.Status.PENDING), None)
     base = latest.parameters if latest else {}
     shown = effective.parameters if effective else {}
+    is_admin = user_has_role(request.user, Role.ADMIN)
+    form = propose_form
+    if form is None and is_admin and latest is not None:
+        form = ProposeForm(base=base, initial={"effective_date": today + timedelta(days=1)})
     groups = [
         {
             "title": title,
@@ -188,6 +190,7 @@ def _rules_context(request: HttpRequest, *, propose_form=None, reject_form=None,
                     "description": SPECS[n].description,
                     "value": value_text(n, shown.get(n)),
                     "unit": UNITS.get(SPECS[n].kind, ""),
+                    "field": form[n] if form is not None else None,
                     "pending": value_text(n, pending.parameters.get(n))
                     if pending and pending.parameters.get(n) != base.get(n)
                     else None,
@@ -197,10 +200,6 @@ def _rules_context(request: HttpRequest, *, propose_form=None, reject_form=None,
         }
         for title, names in GROUPS
     ]
-    is_admin = user_has_role(request.user, Role.ADMIN)
-    form = propose_form
-    if form is None and is_admin and latest is not None:
-        form = ProposeForm(base=base, initial={"effective_date": today + timedelta(days=1)})
     pending_changes = []
     if pending:
         pending_changes = [
@@ -221,7 +220,6 @@ def _rules_context(request: HttpRequest, *, propose_form=None, reject_form=None,
         "history": _history(versions),
         "is_admin": is_admin,
         "propose_form": form,
-        "form_groups": [(title, [form[n] for n in names]) for title, names in GROUPS] if form else [],
         "reject_form": reject_form or RejectForm(),
         "refusal": refusal,
         "proposer_is_me": pending is not None and pending.created_by_id == request.user.pk,
