@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "delinquency",
     "rules",
     "workouts",
+    "letters",
     "imports",
     # Login throttling and lockout (issue 7): failed logins per username and address.
     "axes",
