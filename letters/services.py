@@ -31,6 +31,13 @@ WORKOUT_KINDS = {
     LetterKind.TRIAL_PLAN_OFFER: Workout.Status.TRIAL,
 }
 
+# Why a case-level letter about a workout cannot go: (code, message).
+NO_WORKOUT = {
+    LetterKind.EVALUATION_OFFER: ("not_offered", "This case has no workout offered to the borrower to write about."),
+    LetterKind.EVALUATION_DENIAL: ("no_denial", "This case has no denied workout to write about."),
+    LetterKind.TRIAL_PLAN_OFFER: ("no_trial_plan", "This case has no workout in a trial period plan."),
+}
+
 
 def _today() -> date:
     return timezone.localdate()
@@ -72,12 +79,8 @@ def _resolve(
             # The case's latest workout in the state this letter reports.
             workout = case.workouts.filter(status=WORKOUT_KINDS[kind]).order_by("-id").first()
             if workout is None:
-                code = {LetterKind.EVALUATION_DENIAL: "no_denial", LetterKind.TRIAL_PLAN_OFFER: "no_trial_plan"}
-                raise DomainError(
-                    code.get(kind, "not_offered"),
-                    f"This case has no workout {WORKOUT_KINDS[kind].label.lower()}, so there is nothing for a "
-                    f"{LetterKind(kind).label.split(' (')[0].lower()} letter to say.",
-                )
+                code, message = NO_WORKOUT[kind]
+                raise DomainError(code, message)
         workout = Workout.objects.select_for_update().select_related("evaluation").get(pk=workout.pk)
         workout.case = case
     elif kind == LetterKind.ACKNOWLEDGMENT and case is None:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("rules/", include("rules.urls")),
     path("team/", include("accounts.urls")),
     path("workouts/", include("workouts.urls")),
+    path("letters/", include("letters.urls")),
     path("imports/", include("imports.urls")),
     path("audit/", include("audit.urls")),
     path("", include("borrowers.urls")),

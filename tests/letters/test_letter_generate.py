@@ -36,7 +36,8 @@ def test_acknowledgment_of_an_incomplete_application_lists_what_is_missing(speci
     assert letter.sent_on == date(2026, 11, 30)
     assert letter.template == LetterTemplate.objects.get(kind="acknowledgment", active=True)
     event = AuditEvent.objects.get(action="letter.generate")
-    assert event.object_id == str(letter.pk) and event.loan_id == case.loan_id
+    assert event.object_id == str(letter.pk)
+    assert event.loan_id == case.loan_id
     assert event.after["template_version"] == 1
 
 
@@ -67,7 +68,9 @@ def test_acknowledgment_send_by_date_comes_before_a_sale_milestone(specialist, o
         ("complete 60 days before sale: 7 days", date(2027, 3, 6), "January 27, 2027", 7),
     ],
 )
-def test_offer_letter_shows_the_payment_and_acceptance_deadline(specialist, offered_workout, _case, sale, deadline, days):
+def test_offer_letter_shows_the_payment_and_acceptance_deadline(
+    specialist, offered_workout, _case, sale, deadline, days
+):
     workout = offered_workout(sale=sale)
     letter = letter_generate(actor=specialist, kind="evaluation_offer", case=workout.case, sent_on=date(2027, 1, 20))
     text = pdf_text(letter.pdf)
@@ -162,7 +165,8 @@ def test_early_intervention_notice_states_what_is_past_due(specialist, frozen_to
     assert f"2 monthly payments of ${payment:,.2f} (${2 * payment:,.2f} in total" in text
     assert "call HUD at 1-800-569-4287" in text
     assert "https://www.hud.gov/counseling" in text
-    assert "HOW TO APPLY" in text and "Loan modification" in text
+    assert "HOW TO APPLY" in text
+    assert "Loan modification" in text
 
 
 def test_letter_names_the_co_borrower_and_mailing_address(specialist, frozen_today):
