@@ -65,7 +65,7 @@ def _resolve(
         if workout.case_id != case.pk:
             raise BadInput("mismatch", "That workout is not on that case.")
     if case is not None:
-        case = LossMitCase.objects.select_for_update().select_related("loan", "assigned_to").get(pk=case.pk)
+        case = LossMitCase.objects.select_for_update(of=("self",)).select_related("loan", "assigned_to").get(pk=case.pk)
         if loan is not None and loan.pk != case.loan_id:
             raise BadInput("mismatch", "That case is not on that loan.")
         loan = case.loan
@@ -81,7 +81,7 @@ def _resolve(
             if workout is None:
                 code, message = NO_WORKOUT[kind]
                 raise DomainError(code, message)
-        workout = Workout.objects.select_for_update().select_related("evaluation").get(pk=workout.pk)
+        workout = Workout.objects.select_for_update(of=("self",)).select_related("evaluation").get(pk=workout.pk)
         workout.case = case
     elif kind == LetterKind.ACKNOWLEDGMENT and case is None:
         raise BadInput("case_required", "An acknowledgment is about an application; name the case.")

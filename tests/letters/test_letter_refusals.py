@@ -84,3 +84,18 @@ def test_a_case_on_another_loan_is_refused(specialist, open_case, frozen_today):
     case = open_case()
     other = LoanFactory()
     _refused("mismatch", actor=specialist, kind="acknowledgment", case=case, loan=other, sent_on=date(2026, 11, 30))
+
+
+def test_letters_cannot_be_changed_on_postgresql(specialist, open_case):
+    """What was sent stays as sent: the append-only trigger refuses UPDATE and DELETE."""
+    from django.db import connection, transaction
+    from django.db.utils import DatabaseError
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigger exists on PostgreSQL only")
+    letter = letter_generate(actor=specialist, kind="acknowledgment", case=open_case(), sent_on=date(2026, 11, 30))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Letter.objects.filter(pk=letter.pk).update(sent_on=date(2026, 12, 1))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Letter.objects.filter(pk=letter.pk).delete()
+    assert Letter.objects.get(pk=letter.pk).sent_on == date(2026, 11, 30)
