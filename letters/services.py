@@ -7,7 +7,8 @@ state change it reports commit or roll back together.
 """
 
 import hashlib
-from datetime import date
+import logging
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -16,11 +17,15 @@ from django.utils import timezone
 from accounts.roles import Role, user_has_role
 from audit.services import audit_record
 from borrowers.models import Loan
+from delinquency.models import CallTask
 from letters import context as ctx
 from letters.models import Letter, LetterKind, LetterTemplate
 from letters.render import render_pdf, render_text
 from lossmit.errors import BadInput, DomainError, PermissionRefused
+from workouts.domain import regx
 from workouts.models import LossMitCase, Workout
+
+logger = logging.getLogger(__name__)
 
 # Who sends letters: the people who work cases, and the nightly job (actor None).
 LETTER_ROLES = (Role.SPECIALIST, Role.MANAGER)
@@ -254,14 +259,22 @@ def letter_template_edit(
 def letters_for_case_received(*, actor, case: LossMitCase, sent_on: date | None = None) -> Letter | None:
     """1024.41(b)(2)(i)(B): acknowledge an application received 45+ days before a scheduled sale
     (or with none), complete or not. Call from case_open after the case and its checklist are
-    saved; sent today unless the caller says otherwise. None when the rule does not call for it
-    (received fewer than 45 days before a sale); the caller records `letter.sent_on` as the
-    case's acknowledgment_sent_on."""
-    from workouts.domain import regx
+    saved; sent today unless the caller says otherwise. The caller records `letter.sent_on` as
+    the case's acknowledgment_sent_on.
 
+    Returns None when the rule does not call for a letter (received fewer than 45 days before
+    a sale), and also when the letter cannot go (no mailing address): opening the case must
+    not wait for an address, because the borrower's protections run from receipt. The case's
+    acknowledgment deadline then stays open on the case page, which turns it red when late.
+    The failed attempt is rolled back to its savepoint, so the caller's transaction goes on.
+    """
     if regx.acknowledgment_due(case.application_received_on, case.foreclosure_sale_date) is None:
         return None
-    return letter_generate(actor=actor, kind=LetterKind.ACKNOWLEDGMENT, case=case, sent_on=sent_on or _today())
+    try:
+        return letter_generate(actor=actor, kind=LetterKind.ACKNOWLEDGMENT, case=case, sent_on=sent_on or _today())
+    except DomainError as exc:
+        logger.warning("Acknowledgment for case %s not sent: %s (%s)", case.pk, exc.message, exc.code)
+        return None
 
 
 def letters_for_decision(*, actor, workout: Workout) -> Letter | None:
@@ -294,17 +307,12 @@ def letters_early_intervention(*, as_of: date, actor=None) -> dict[str, Any]:
     on or after the task's cycle started (its due date less 45 days) is skipped. Loans the
     notice cannot go to (no mailing address) are reported, not failed, so one bad address
     does not hold back the rest. Each letter is its own transaction. Idempotent."""
-    from datetime import timedelta
-
-    from delinquency.models import CallTask
-    from workouts.domain.regx import WRITTEN_NOTICE_DAYS
-
     sent, refused = [], {}
     tasks = CallTask.objects.filter(
         reason=CallTask.Reason.REGX_WRITTEN_NOTICE, status=CallTask.Status.OPEN, business_date__lte=as_of
     ).values_list("loan_id", "due_by")
     for loan_id, due_by in tasks:
-        cycle_start = due_by - timedelta(days=WRITTEN_NOTICE_DAYS)
+        cycle_start = due_by - timedelta(days=regx.WRITTEN_NOTICE_DAYS)
         if Letter.objects.filter(
             loan_id=loan_id, kind=LetterKind.EARLY_INTERVENTION_NOTICE, sent_on__gte=cycle_start
         ).exists():

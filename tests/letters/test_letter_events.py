@@ -92,3 +92,24 @@ def test_nightly_pass_sends_one_notice_per_written_notice_task(specialist, froze
         None,
     )
     assert letters_early_intervention(as_of=date(2027, 5, 4))["sent"] == []  # once per cycle
+
+
+def test_case_received_without_an_address_does_not_block_the_case(specialist, open_case):
+    """The borrower's protections run from receipt; the missing letter shows as a late date."""
+    from django.db import transaction
+
+    loan = LoanFactory(next_due_date=date(2026, 10, 1), borrower=BorrowerFactory(mailing_zip=""))
+    case = open_case(loan=loan)
+    with transaction.atomic():
+        assert letters_for_case_received(actor=specialist, case=case, sent_on=date(2026, 11, 30)) is None
+        case.refresh_from_db()  # the transaction is still usable
+    assert not Letter.objects.exists()
+
+
+def test_nightly_task_runs_the_pass(specialist, frozen_today):
+    from letters.tasks import letters_early_intervention_task
+
+    loan = LoanFactory(next_due_date=date(2027, 4, 1), assigned_to=specialist)
+    _notice_task(loan, date(2027, 5, 16), date(2027, 5, 2))
+    result = letters_early_intervention_task.delay("2027-05-03").get()
+    assert result == {"sent": [Letter.objects.get(loan=loan).pk], "refused": {}}
