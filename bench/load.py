@@ -3,9 +3,10 @@ against gunicorn with 2 workers, next to a /healthz baseline measured in the sam
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/load.py [--loans N]
 
-Creates a scratch PostgreSQL database (`lossmit_load`, dropped and recreated unless --reuse finds
-it already seeded with N loans), seeds N loans (default 1,000,000) with the demo seeder's COPY
-path (borrowers/demo/seeder.py, as `manage.py seed_demo` does), runs the delinquency scan so the
+Creates a scratch PostgreSQL database (`lossmit_load` or --db, dropped and recreated unless
+--reuse finds it already seeded with N loans), seeds N loans (default 1,000,000): up to 200,000
+with the demo seeder's COPY path (borrowers/demo/seeder.py, as `manage.py seed_demo` does),
+above that with bench/scan.py's bare COPY rows (--seeder); runs the delinquency scan so the
 worklist has tasks, then starts gunicorn on 127.0.0.1 and drives it with USERS threads:
 
 - baseline: GET /healthz (no login; a database round trip, the cheapest real request);
@@ -47,6 +48,7 @@ TOKEN_USER = "manager1"  # the API client: token login
 SERVER_START_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 30
 WARMUP_REQUESTS = 2  # per endpoint, one at a time, before measuring: workers import views, caches fill
+DEMO_SEEDER_MAX = 200_000  # seed_demo takes ~4 min per 100k loans on two busy cores; COPY rows above
 DRAIN_SECONDS = 30  # after a phase, how long the server may take to work off requests clients gave up on
 
 
@@ -77,21 +79,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare_database(base: str, loans: int, reuse: bool) -> str:
+def prepare_database(base: str, name: str, loans: int, reuse: bool, seeder: str) -> str:
     """Seed (or reuse) the scratch database; return its URL. Django is set up on it afterwards."""
-    url = scratch_url(base, DATABASE)
+    url = scratch_url(base, name)
     if reuse and _seeded_loans(url) == loans:
-        print(f"reusing {DATABASE} with {loans:,} loans", flush=True)
+        print(f"reusing {name} with {loans:,} loans", flush=True)
         setup_django(url)
         return url
-    admin_execute(base, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{DATABASE}"')
+    admin_execute(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     setup_django(url)
-    from borrowers.demo.seeder import seed_demo
     from delinquency import scan
 
     started = time.perf_counter()
-    result = seed_demo(loans=loans, seed=42, as_of=AS_OF)
-    print(f"seeded {loans:,} loans in {result.seconds:.1f} s", flush=True)
+    if seeder == "demo":
+        from borrowers.demo.seeder import seed_demo
+
+        seed_demo(loans=loans, seed=42, as_of=AS_OF)
+    else:
+        # bench/scan.py's bare COPY rows (no payment histories): a million loans in minutes.
+        # Spread over the demo specialists and bench/scan.py's fifty, as a servicer's floor is.
+        from bench.scan import make_specialists
+        from bench.scan import seed as bare_seed
+        from borrowers.demo.users import DEMO_USERS, ensure_demo_users
+
+        demo = ensure_demo_users()
+        users = [demo[u.username].pk for u in DEMO_USERS if u.role == "Specialist"] + make_specialists()
+        bare_seed(loans, 1, random.Random(2026), users)
+    print(f"seeded {loans:,} loans ({seeder}) in {time.perf_counter() - started:.1f} s", flush=True)
     run = scan.run_scan(as_of=AS_OF)
     print(
         f"scanned as of {AS_OF}: {run.loans_scanned:,} loans, tasks {run.task_counts}"
@@ -284,15 +298,24 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="time limit per endpoint")
     parser.add_argument("--requests", type=int, default=2000, help="request limit per endpoint")
     parser.add_argument("--target", type=float, default=5.0, help="p95 ratio to the baseline that passes")
-    parser.add_argument("--reuse", action="store_true", help=f"keep {DATABASE} if it already has --loans loans")
-    parser.add_argument("--keep", action="store_true", help=f"do not drop {DATABASE} at the end")
+    parser.add_argument(
+        "--seeder",
+        choices=["demo", "bare", "auto"],
+        default="auto",
+        help="demo: seed_demo's portfolio with payment histories; bare: bench/scan.py's COPY rows;"
+        f" auto: demo up to {DEMO_SEEDER_MAX:,} loans, bare above",
+    )
+    parser.add_argument("--db", default=DATABASE, help="scratch database name (dropped and recreated)")
+    parser.add_argument("--reuse", action="store_true", help="keep the database if it already has --loans loans")
+    parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     args = parser.parse_args()
 
     base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     if not base.startswith("postgres"):
         parser.error("the load test needs PostgreSQL: set DATABASE_URL=postgres://...")
     keep = args.keep or args.reuse
-    url = prepare_database(base, args.loans, args.reuse)
+    seeder = args.seeder if args.seeder != "auto" else ("demo" if args.loans <= DEMO_SEEDER_MAX else "bare")
+    url = prepare_database(base, args.db, args.loans, args.reuse, seeder)
     server = None
     try:
         password, token, loan_ids, worklist_tasks = credentials()
@@ -362,7 +385,7 @@ def main() -> int:
             from django.db import connection
 
             connection.close()
-            admin_execute(base, f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            admin_execute(base, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
