@@ -71,7 +71,11 @@ def _is_mapping(name: str) -> bool:
 def value_text(name: str, value) -> str:
     """A stored (JSON) value as people read and type it: mappings as "CA=480, *=540"."""
     if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
+        # PostgreSQL's jsonb keeps keys in its own order: show states A-Z, tiers by days, "*" last.
+        def order(key: str):
+            return (key == DEFAULT_KEY, int(key) if key.isdigit() else 0, key)
+
+        return ", ".join(f"{k}={value[k]}" for k in sorted(value, key=order))
     return "" if value is None else str(value)
 
 
@@ -102,7 +106,7 @@ class ProposeForm(DomainErrorFormMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Evaluations as of this date or later use the new version; earlier ones keep theirs.",
     )
-    note = forms.CharField(label="Why (optional)", required=False, max_length=500)
+    note = forms.CharField(label="Why", required=False, max_length=500)
 
     def __init__(self, *args, base: dict, **kwargs):
         super().__init__(*args, **kwargs)
