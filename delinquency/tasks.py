@@ -65,7 +65,17 @@ def scan_chunk_task(as_of: str, lo: int, hi: int) -> int:
     return scan.scan_chunk(as_of=date.fromisoformat(as_of), lo=lo, hi=hi)
 
 
-@shared_task(name="delinquency.scan_finish")
+@shared_task(
+    name="delinquency.scan_finish",
+    # A dropped connection while assigning tasks or recording the run: retry, as the chunks do
+    # (scan_finish is safe to repeat); without it the run would stay 'running' until STALE_RUN.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
 def scan_finish_task(counts: list[int], as_of: str, then: list[str]) -> dict:
     run = scan.scan_finish(as_of=date.fromisoformat(as_of), loans_scanned=sum(counts), chunks_done=len(counts))
     if then:

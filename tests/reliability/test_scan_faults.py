@@ -168,3 +168,28 @@ def test_database_down_for_good_fails_the_chunk_visibly_after_its_retries(portfo
     assert run.failures[0]["where"] == f"chunk {portfolio[0].lo}-{portfolio[0].hi}"
     assert "could not connect" in run.failures[0]["error"]
     assert not CallTask.objects.exists()
+
+
+def test_dropped_connection_in_the_finish_step_retries_it(portfolio, monkeypatch):
+    """The connection drops while the finish step assigns tasks and records the run: the step
+    retries (scan_finish is safe to repeat) and the run ends done, not stuck 'running'."""
+    real_finish = scan.scan_finish
+    attempts: list[int] = []
+
+    def finish_dropping_once(**kwargs):
+        attempts.append(len(attempts))
+        if len(attempts) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        return real_finish(**kwargs)
+
+    savepoint = transaction.savepoint()
+    monkeypatch.setattr(scan, "scan_finish", finish_dropping_once)
+    with time_machine.travel(NIGHT, tick=False), as_a_worker_does():
+        assert scan_business_date.delay(AS_OF.isoformat()).get() == "dispatched"
+
+    assert attempts == [0, 1]
+    run = ScanRun.objects.get()
+    assert (run.status, run.failures, run.chunks_done) == ("done", [], len(portfolio))
+    faulted = scan_state()
+
+    assert faulted == clean_run_state(savepoint)
