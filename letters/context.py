@@ -19,6 +19,7 @@ from letters.models import LetterKind
 from lossmit.errors import BadInput, DomainError
 from workouts.domain import regx
 from workouts.domain.dates import add_months
+from workouts.domain.money import to_cents
 from workouts.models import LossMitCase, Workout
 
 # Who the borrower contacts. Operators override it with settings.LETTERS_SERVICER; the
@@ -228,7 +229,14 @@ def monthly_payment_for(workout: Workout, loan: Loan) -> Decimal | None:
             return _decimal(terms[key])
     if workout.option == Workout.Option.MODIFICATION and _decimal(terms.get("monthly_pi")) is not None:
         return _decimal(terms["monthly_pi"]) + loan.monthly_escrow
-    return _decimal(terms.get("plan_payment"))
+    if _decimal(terms.get("plan_payment")) is not None:
+        return _decimal(terms["plan_payment"])
+    past_due, months = _decimal(terms.get("past_due_amount")), _decimal(terms.get("months"))
+    if workout.option == Workout.Option.REPAYMENT_PLAN and past_due is not None and months:
+        # workouts/domain/repayment.py: the contractual payment plus an equal share of the
+        # past-due amount, rounded half-up to the cent.
+        return to_cents(loan.monthly_payment + past_due / months)
+    return None
 
 
 def offer_context(*, workout: Workout, sent_on: date) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import Role, user_has_role
+from accounts.roles import STAFF_ROLES, Role, user_has_role
 from audit.services import audit_record
 from borrowers.models import Loan
 from delinquency.models import CallTask
@@ -27,8 +27,9 @@ from workouts.models import LossMitCase, Workout
 
 logger = logging.getLogger(__name__)
 
-# Who sends letters: the people who work cases, and the nightly job (actor None).
-LETTER_ROLES = (Role.SPECIALIST, Role.MANAGER)
+# Who sends letters: whoever takes the step the letter reports (specialists and managers work
+# cases; managers and admins, as senior approvers, deny), and the nightly job (actor None).
+LETTER_ROLES = STAFF_ROLES
 # Kinds that are about one workout, and the workout status each one reports.
 WORKOUT_KINDS = {
     LetterKind.EVALUATION_OFFER: Workout.Status.OFFERED,
@@ -51,7 +52,7 @@ def _today() -> date:
 def _require_sender(actor) -> None:
     # actor None is the nightly job; a person must hold a case-working role.
     if actor is not None and not user_has_role(actor, *LETTER_ROLES):
-        raise PermissionRefused("forbidden", "Only specialists and managers may send letters.")
+        raise PermissionRefused("forbidden", "Only Lossmit staff may send letters.")
 
 
 def active_template(kind: str) -> LetterTemplate:
@@ -121,7 +122,7 @@ def letter_generate(
     """Render the active template of `kind` for a loan (and case, and workout) and store the
     letter with its PDF, sent on `sent_on`.
 
-    Preconditions: a specialist or manager (or the nightly job, actor None); `sent_on` not in
+    Preconditions: a Lossmit role (or the nightly job, actor None); `sent_on` not in
     the future; the data the letter states exists: a complete mailing address; for the early
     intervention notice a delinquent loan; for an acknowledgment the case; for an offer an
     offered workout whose offer date is `sent_on`; for a denial a denied workout whose notice

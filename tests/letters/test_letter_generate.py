@@ -1,6 +1,7 @@
 """letter_generate: each letter states the right dates and amounts, in its text and its PDF."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_acknowledgment_of_an_incomplete_application_lists_what_is_missing(speci
     assert "send them by December 30, 2026" in text
     assert letter.sent_on == date(2026, 11, 30)
     assert letter.template == LetterTemplate.objects.get(kind="acknowledgment", active=True)
-    event = AuditEvent.objects.get(action="letter.generate")
+    event = AuditEvent.objects.get(action="letter.generate", object_id=str(letter.pk))
     assert event.object_id == str(letter.pk)
     assert event.loan_id == case.loan_id
     assert event.after["template_version"] == 1
@@ -196,3 +197,23 @@ def _loan(specialist, **kwargs):
 
     kwargs.setdefault("next_due_date", date(2026, 11, 1))
     return LoanFactory(assigned_to=specialist, **kwargs)
+
+
+def test_repayment_plan_offer_shows_the_plan_payment(specialist, manager, frozen_today):
+    """No plan payment in the terms: the regular payment plus an equal share of the past due."""
+    loan = _loan(specialist)
+    case = services.case_open(actor=specialist, loan_id=loan.pk, application_received_on=date(2027, 1, 2))
+    workout = services.workout_submit(
+        actor=specialist, case_id=case.pk, option="repayment_plan", terms={"months": 3, "past_due_amount": "4692.42"}
+    )
+    if workout.status == "submitted":
+        workout = services.workout_approve(actor=manager, workout_id=workout.pk)
+    services.workout_offer(actor=specialist, workout_id=workout.pk, offered_on=date(2027, 1, 20))
+    letter = letter_generate(actor=specialist, kind="evaluation_offer", case=case, sent_on=date(2027, 1, 20))
+    text = pdf_text(letter.pdf)
+    expected = loan.monthly_pi + loan.monthly_escrow + Decimal("1564.14")
+    assert f"Your new monthly payment: ${expected:,.2f}" in text
+    assert "- Length of the plan: 3 months - Past-due amount repaid over the plan: $4,692.42" in text
+    assert "trial" not in text.lower()
+    # Incomplete application: Reg X sets no window; Lossmit gives 7 days.
+    assert "contact us by January 27, 2027 (7 days from the date of this letter)" in text
