@@ -133,8 +133,11 @@ def test_review_shows_every_waterfall_step_and_the_npv_comparison(client, manage
     assert options == ["repayment_plan", "modification", "short_sale", "deed_in_lieu", "foreclosure"]
     chart = response.context["npv_chart"]
     labels = [b["label"] for b in chart["bars"]]
-    assert "Modification" in labels and "Foreclosure" in labels
-    assert 'id="waterfall"' in html and "<svg" in html and "Approve modification" in html
+    assert "Modification" in labels
+    assert "Foreclosure" in labels
+    assert 'id="waterfall"' in html
+    assert "<svg" in html
+    assert "Approve modification" in html
 
 
 def test_manager_approves_from_the_review_page(client, manager, specialist):
@@ -148,7 +151,8 @@ def test_manager_approves_from_the_review_page(client, manager, specialist):
     workout.refresh_from_db()
     assert (workout.status, workout.decided_by, workout.decision_reason) == ("approved", manager, "Meets target")
     event = AuditEvent.objects.get(action="workout.approve")
-    assert event.actor == manager and event.object_id == str(workout.pk)
+    assert event.actor == manager
+    assert event.object_id == str(workout.pk)
     follow = client.get(response.url)
     assert "Approved: modification on loan" in follow.content.decode()
     assert client.get(QUEUE).context["rows"] == []
@@ -158,7 +162,8 @@ def test_manager_cannot_approve_own_submission_and_the_page_says_why(client, man
     workout = _submit(manager, complete_on=date(2027, 3, 1))
     client.force_login(manager)
     page = client.get(reverse("approval-review", args=[workout.pk])).content.decode()
-    assert "You submitted this" in page and "Approve modification" not in page
+    assert "You submitted this" in page
+    assert "Approve modification" not in page
     before = _state(workout)
     response = client.post(reverse("approval-approve", args=[workout.pk]), {"version": 1})
     assert response.status_code == 403
@@ -191,7 +196,8 @@ def test_deny_with_a_reason_sets_the_appeal_deadline(client, manager, specialist
     workout = _submit(specialist, complete_on=date(2027, 3, 1))
     client.force_login(manager)
     response = client.post(reverse("approval-deny", args=[workout.pk]), {"version": 1, "reason": "Income unverified"})
-    assert response.status_code == 302 and response.url == QUEUE
+    assert response.status_code == 302
+    assert response.url == QUEUE
     workout.refresh_from_db()
     assert (workout.status, workout.decision_reason, workout.appeal_deadline) == (
         "denied",
