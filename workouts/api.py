@@ -44,6 +44,7 @@ from workouts.serializers import (
     WorkoutSerializer,
     WorkoutSubmitSerializer,
 )
+from workouts.services._common import CASE_ROLES, not_future, require_role
 
 
 def _valid(serializer_class, request: Request) -> dict:
@@ -359,7 +360,12 @@ class WorkoutTrialReviewView(_WorkoutAction):
     input_serializer = TrialReviewSerializer
 
     def act(self, request, workout_id, data):
+        # The nightly pass reviews as of today; a person may too, never ahead of time (payments
+        # not yet due would count as missed and fail the borrower's trial), and only those who
+        # work cases (tests/security/test_permission_matrix.py).
+        require_role(request.user, CASE_ROLES, "Only specialists and managers may review trials.")
         as_of = data.get("as_of") or timezone.localdate()
+        not_future(as_of, "as_of")
         return services.trial_payments_review(workout_id=workout_id, as_of=as_of, actor=request.user)
 
 
