@@ -19,18 +19,6 @@ needs_postgres = pytest.mark.skipif(
 THREAD_JOIN_SECONDS = 15
 
 
-@pytest.fixture(autouse=True)
-def _role_groups(db):
-    """Transactional tests start from a flushed database, without the groups a data migration
-    made: the personas need them back."""
-    from django.contrib.auth.models import Group
-
-    from accounts.roles import Role
-
-    for role in Role.values:
-        Group.objects.get_or_create(name=role)
-
-
 def run_concurrently(*calls: Callable[[], Any]) -> list[tuple[str, Any]]:
     """Run each call in its own thread (so its own database connection), all released at once
     by a barrier. Returns, per call in order, ("ok", value) or ("error", exception). Each

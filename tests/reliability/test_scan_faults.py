@@ -6,6 +6,7 @@ The "same data" is one portfolio (the demo seeder, deterministic) under a savepo
 run happens first, its tables are snapshotted, the savepoint is rolled back and a clean run on
 the untouched data is snapshotted for comparison. Celery runs eagerly here (tests/conftest.py),
 chords and retries included; tests/reliability/test_worker_kill.py does it with a real worker.
+No threads here, so these run on SQLite as well as PostgreSQL.
 """
 
 from contextlib import contextmanager
@@ -20,10 +21,9 @@ from delinquency import scan
 from delinquency.models import CallTask, ScanRun
 from delinquency.tasks import scan_business_date, scan_chunk_task, scan_nightly
 from lossmit.celery import app as celery_app
-from tests.reliability.conftest import needs_postgres
 from tests.reliability.scan_state import open_task_duplicates, scan_state
 
-pytestmark = [needs_postgres, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 AS_OF = date(2026, 11, 27)
 NIGHT = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)  # 01:30 in New York, when beat starts the scan
