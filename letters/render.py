@@ -5,35 +5,31 @@ PDF, not HTML), no loaders (a template cannot include files), and an undefined p
 renders as a marker that `render_text` refuses, so a typo in an admin's edit never reaches a
 borrower as a blank.
 
-The PDF uses fpdf2's built-in Helvetica: no font files to ship, and text stays extractable.
-Those fonts cover Latin-1, so typographic punctuation is mapped to ASCII and anything else
-outside Latin-1 is refused rather than printed as "?".
+The PDF embeds DejaVu Sans (vendored under letters/fonts/, subset into each PDF): the PDF
+core fonts stop at Latin-1, and a letter must print a borrower's name as it is spelled
+(Nguyễn, Łukasz). A character the font lacks is refused rather than printed as a blank box.
 """
 
+import logging
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.template import Context, Engine, TemplateSyntaxError
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 
 from lossmit.errors import BadInput
 
 _INVALID = "\u0000UNDEFINED\u0000"
 _ENGINE = Engine(autoescape=False, string_if_invalid=_INVALID, libraries={}, builtins=None)
-# Punctuation editors paste from word processors, as the Latin-1 core fonts can print it.
-_PUNCTUATION = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2026": "...",
-        "\u00a0": " ",
-        "\u2022": "-",
-    }
-)
+# fontTools narrates every subset at INFO; one letter would write a hundred log lines.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts" / "dejavu-2.37"
+FONT = "DejaVu"
+FONT_FILES = {"": FONT_DIR / "DejaVuSans.ttf", "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
 PAGE_MARGIN_MM = 20
 LINE_HEIGHT_MM = 5.2
 
@@ -68,12 +64,19 @@ def _tidy(text: str) -> str:
     return "\n".join(out)
 
 
+@lru_cache(maxsize=1)
+def _covered() -> frozenset[int]:
+    """Code points both faces can draw."""
+    faces = [set(TTFont(path, lazy=True).getBestCmap()) for path in FONT_FILES.values()]
+    return frozenset(set.intersection(*faces))
+
+
 def printable(text: str) -> str:
-    """`text` as the PDF core fonts can print it, or BadInput naming the character."""
-    text = text.translate(_PUNCTUATION)
+    """`text` unchanged when the letter font can print every character, else BadInput naming it."""
+    covered = _covered()
     for char in text:
-        if char not in "\n\t" and (ord(char) > 0xFF or ord(char) < 0x20):
-            raise BadInput("unprintable", f"The letter contains a character the PDF cannot print: {char!r}.")
+        if char not in "\n\t" and ord(char) not in covered:
+            raise BadInput("unprintable", f"The letter contains a character the PDF font cannot print: {char!r}.")
     return text
 
 
@@ -82,7 +85,7 @@ class _LetterPDF(FPDF):
 
     def footer(self) -> None:
         self.set_y(-15)
-        self.set_font("Helvetica", size=8)
+        self.set_font(FONT, size=8)
         self.cell(0, 5, f"{self.footer_text} - page {self.page_no()} of {{nb}}", align="C")
 
 
@@ -99,6 +102,8 @@ def render_pdf(
 ) -> bytes:
     """The letter as a one-column A4/Letter PDF: servicer, date, recipient, loan, subject, body."""
     pdf = _LetterPDF(format="Letter", unit="mm")
+    for style, path in FONT_FILES.items():
+        pdf.add_font(FONT, style, str(path))
     pdf.footer_text = printable(f"Loan {loan_number} - {subject}")
     pdf.set_creation_date(_pdf_datetime(sent_on))
     pdf.set_title(printable(subject))
@@ -108,14 +113,14 @@ def render_pdf(
     pdf.add_page()
     width = pdf.w - 2 * PAGE_MARGIN_MM
 
-    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.set_font(FONT, style="B", size=11)
     pdf.multi_cell(width, LINE_HEIGHT_MM, printable(servicer.get("name", "")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     for line in (servicer.get("department", ""), servicer.get("address", ""), servicer.get("phone", "")):
         if line:
             pdf.multi_cell(width, 4.5, printable(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     pdf.multi_cell(width, LINE_HEIGHT_MM, printable(letter_date), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for line in [recipient, *address]:
@@ -123,10 +128,10 @@ def render_pdf(
     pdf.ln(4)
     pdf.multi_cell(width, LINE_HEIGHT_MM, printable(f"Loan number: {loan_number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.set_font(FONT, style="B", size=11)
     pdf.multi_cell(width, 6, printable(subject), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("Helvetica", size=10)
+    pdf.set_font(FONT, size=10)
     for line in printable(body).split("\n"):
         if line.strip() == "":
             pdf.ln(LINE_HEIGHT_MM / 1.5)

@@ -217,3 +217,14 @@ def test_repayment_plan_offer_shows_the_plan_payment(specialist, manager, frozen
     assert "trial" not in text.lower()
     # Incomplete application: Reg X sets no window; Lossmit gives 7 days.
     assert "contact us by January 27, 2027 (7 days from the date of this letter)" in text
+
+
+def test_names_print_as_spelled(specialist, frozen_today):
+    """The PDF embeds a font with Vietnamese and Central European letters: no "?" for a name."""
+    from tests.factories import BorrowerFactory
+
+    loan = _loan(
+        specialist, next_due_date=date(2027, 4, 1), borrower=BorrowerFactory(first_name="Thị", last_name="Nguyễn")
+    )
+    letter = letter_generate(actor=specialist, kind="early_intervention_notice", loan=loan, sent_on=date(2027, 5, 16))
+    assert "Dear Thị Nguyễn," in pdf_text(letter.pdf)

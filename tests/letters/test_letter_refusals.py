@@ -97,3 +97,10 @@ def test_letters_cannot_be_changed_on_postgresql(specialist, open_case):
     with pytest.raises(DatabaseError), transaction.atomic():
         Letter.objects.filter(pk=letter.pk).delete()
     assert Letter.objects.get(pk=letter.pk).sent_on == date(2026, 11, 30)
+
+
+def test_a_character_the_font_cannot_print_is_refused(specialist, frozen_today):
+    from tests.factories import BorrowerFactory
+
+    loan = LoanFactory(next_due_date=date(2027, 4, 1), borrower=BorrowerFactory(last_name="王"))
+    _refused("unprintable", actor=specialist, kind="early_intervention_notice", loan=loan, sent_on=date(2027, 5, 16))
