@@ -255,7 +255,8 @@ def payment_post(
     Preconditions: the actor is a specialist or manager; the loan is active; the amount is a
     positive number of cents no larger than the payoff. Side effects: late charges due by the
     payment date are assessed first, then the payment's ledger rows are written, the loan's
-    balances and next due date move, and one audit record describes the change.
+    balances and next due date move, and one audit record describes the change; if the loan is
+    no longer past due, its open delinquency call tasks are cancelled in the same transaction.
     Returns the payment's ledger row (its applications hang off it as `applications`).
     """
     _require_payment_role(actor)
@@ -287,6 +288,11 @@ def payment_post(
         after=_balances(loan),
         note=f"Payment {amount} received {received_on.isoformat()}",
     )
+    # A payment that brings the loan current stops the calls the same day, not after the next
+    # night's scan (users.md: Maria never calls someone who just paid).
+    from delinquency.services import tasks_cancel_for_cured_loan
+
+    tasks_cancel_for_cured_loan(loan_id=loan.pk, on=timezone.localdate(), actor=actor)
     return payment_row
 
 

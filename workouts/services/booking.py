@@ -10,6 +10,7 @@ from audit.services import audit_record
 from borrowers import posting
 from borrowers.models import LedgerTransaction, Loan
 from borrowers.services import _balances, _LedgerWriter
+from delinquency.services import tasks_cancel_for_cured_loan
 from lossmit.errors import DomainError
 from workouts.domain.amortization import interest_for_period, monthly_payment
 from workouts.domain.dates import add_months
@@ -225,6 +226,8 @@ def workout_book(*, actor, workout_id: int, version: int | None = None, on: date
         booked = modification_terms_at_booking(loan, workout.terms, _first_modified_payment(workout, loan))
         _write_modification(loan, booked, actor=actor, on=on)
         workout.terms = {**workout.terms, "booked": booked.to_json()}
+        # The modification brought the loan current: its collection calls stop now.
+        tasks_cancel_for_cured_loan(loan_id=loan.pk, on=on, actor=actor)
     else:
         require_status(workout, Workout.Status.ACCEPTED, action="book")
     workout.status = Workout.Status.BOOKED
