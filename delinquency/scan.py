@@ -9,8 +9,7 @@ in one transaction, each touching every loan of the range at once, never a query
 3. each loan's status (days past due, MBA, OTS, bucket) and early-warning flags, upserted;
 4. open tasks cancelled for loans that cured, closed, or went under a hold;
 5. new call tasks (Reg X live contact and written notice, broken promises, trial payments past
-   due, early warning),
-   inserted with ON CONFLICT DO NOTHING behind NOT EXISTS guards.
+   due, early warning), inserted with ON CONFLICT DO NOTHING behind NOT EXISTS guards.
 
 A chunk reads only the loan rows and their own history, so it is idempotent: running it again
 for the same business date changes nothing, and a failed chunk can be retried alone.
