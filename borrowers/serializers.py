@@ -74,6 +74,24 @@ def mask_phone(number: str) -> str:
     return f"***-***-{digits[-4:]}" if len(digits) >= 4 else "***"
 
 
+def mask_email(address: str) -> str:
+    """An email address for lists (issue 7: contact details masked in lists): the first letter
+    of the name and of the domain, and the top-level domain; ana.lopez@example.com reads
+    a***@e***.com. Empty stays empty."""
+    if "@" not in address:
+        return "***" if address else ""
+    name, domain = address.rsplit("@", 1)
+    host, dot, tld = domain.rpartition(".")
+    return f"{name[:1]}***@{(host or tld)[:1]}***{dot}{tld if host else ''}"
+
+
+class MaskedEmailField(serializers.CharField):
+    """An email address masked by mask_email (a string in the schema)."""
+
+    def to_representation(self, value) -> str:
+        return mask_email(str(value or ""))
+
+
 # --- Delinquency status shown on loans -------------------------------------------------------
 
 
@@ -225,6 +243,7 @@ class BorrowerListSerializer(serializers.ModelSerializer):
     )
     full_name = serializers.CharField(read_only=True, help_text="First and last name.")
     phones = MaskedPhoneSerializer(many=True, read_only=True, help_text="Phones, primary first, masked.")
+    email = MaskedEmailField(read_only=True, help_text="Email address, masked (a***@e***.com), or empty.")
 
     class Meta:
         model = Borrower
@@ -247,6 +266,7 @@ class BorrowerLoanRefSerializer(serializers.ModelSerializer):
 
 class BorrowerDetailSerializer(BorrowerListSerializer):
     phones = PhoneSerializer(many=True, read_only=True, help_text="Phones, primary first.")
+    email = serializers.EmailField(read_only=True, help_text=BORROWER_HELP["email"])
     loans = BorrowerLoanRefSerializer(many=True, read_only=True, help_text="Loans where this is the borrower.")
     co_borrowed_loans = BorrowerLoanRefSerializer(
         many=True, read_only=True, help_text="Loans where this is the co-borrower."

@@ -31,7 +31,7 @@ def test_list_masks_phones_to_the_last_four_digits(client_for, specialist):
         "first_name": "Ana",
         "last_name": "Lopez",
         "full_name": "Ana Lopez",
-        "email": "ana@example.com",
+        "email": "a***@e***.com",  # masked in lists, like the phones (issue 7)
         "ssn_last4": "6789",
         "mailing_state": "GA",
         "phones": [
