@@ -37,10 +37,16 @@ def scan_business_date(as_of: str, then: list[str] | None = None) -> str:
         return "locked"
     header = [scan_chunk_task.s(as_of, c.lo, c.hi) for c in chunks]
     finish = scan_finish_task.s(as_of, then or [])
-    if header:
-        chord(header)(finish)
-    else:
-        finish.delay([])
+    try:
+        if header:
+            chord(header)(finish)
+        else:
+            finish.delay([])
+    except Exception as exc:
+        # Broker or result store down: nothing was fanned out. Record it so the run reads failed
+        # (not 'running', locking the date for STALE_RUN) and the next night rescans the date.
+        scan.scan_record_failure(as_of=day, where="dispatch", error=repr(exc))
+        raise
     return "dispatched"
 
 
