@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"] = {
 }
 # After the scan: expire unanswered offers and run the cases' dual-tracking pass.
 CELERY_BEAT_SCHEDULE["workouts-nightly"] = {"task": "workouts.nightly", "schedule": crontab(hour=1, minute=45)}
+# Early-intervention notices (1024.39(b)) for the written-notice tasks the scan queued.
+CELERY_BEAT_SCHEDULE["letters-early-intervention"] = {
+    "task": "letters.early_intervention_nightly",
+    "schedule": crontab(hour=1, minute=40),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from audit.services import audit_record
 from borrowers.models import Loan
+from letters.tasks import letter_queue
 from lossmit.errors import BadInput, DomainError, NotFound
 from workouts.models import CaseDocument, LossMitCase, Workout
 from workouts.services._common import (
@@ -101,6 +102,7 @@ def case_open(
         after=case_snapshot(case),
         note=f"Application received {application_received_on.isoformat()} by {received_via}",
     )
+    letter_queue("case_received", object_id=case.pk, actor=actor)
     return case
 
 

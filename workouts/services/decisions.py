@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.roles import Role, user_has_role
 from audit.services import audit_record
+from letters.tasks import letter_queue
 from lossmit.errors import BadInput, DomainError, NotFound, PermissionRefused
 from workouts.domain import regx
 from workouts.domain.dates import add_months
@@ -322,6 +323,7 @@ def workout_deny(
         after=workout_snapshot(workout),
         note=reason,
     )
+    letter_queue("decision", object_id=workout.pk, actor=actor)
     return workout
 
 
@@ -354,6 +356,7 @@ def workout_offer(*, actor, workout_id: int, version: int | None = None, offered
         after=workout_snapshot(workout),
         note=f"Accept by {workout.offer_expires_on.isoformat()} ({days} days)",
     )
+    letter_queue("decision", object_id=workout.pk, actor=actor)
     return workout
 
 
@@ -422,6 +425,7 @@ def workout_accept(
         after=workout_snapshot(workout),
         note=f"Accepted {accepted_on.isoformat()}",
     )
+    letter_queue("trial", object_id=workout.pk, actor=actor)
     return workout
 
 
