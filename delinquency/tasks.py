@@ -11,6 +11,7 @@ from celery import Task, chord, shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from delinquency import scan
+from delinquency.models import ScanRun
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,10 @@ def scan_business_date(as_of: str, then: list[str] | None = None) -> str:
     except Exception as exc:
         # Broker or result store down: nothing was fanned out. Record it so the run reads failed
         # (not 'running', locking the date for STALE_RUN) and the next night rescans the date.
-        scan.scan_record_failure(as_of=day, where="dispatch", error=repr(exc))
+        # Run eagerly, a chunk's own failure also surfaces here, already recorded by the chunk.
+        run = ScanRun.objects.filter(business_date=day).first()
+        if run is not None and not run.failures:
+            scan.scan_record_failure(as_of=day, where="dispatch", error=repr(exc))
         raise
     return "dispatched"
 
