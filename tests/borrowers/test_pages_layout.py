@@ -34,7 +34,7 @@ def nav_links(html: str) -> list[str]:
     [
         ("specialist", ["Worklist", "Loans"]),
         ("manager", ["Worklist", "Loans", "Approvals", "Dashboard", "Rules"]),
-        ("admin_user", ["Loans", "Dashboard", "Rules", "Imports", "Django admin"]),
+        ("admin_user", ["Loans", "Dashboard", "Rules", "Imports", "Letters", "Django admin"]),
     ],
 )
 def test_navigation_shows_each_role_its_pages(client, request, persona, links):
