@@ -3,9 +3,16 @@ error pages and logs carry none of it, and exports are managers' and audited."""
 
 import io
 import logging
+import os
 import re
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -318,3 +325,48 @@ def test_exports_are_for_managers_and_each_is_audited(request, frozen, persona, 
 def test_money_in_logs_is_kept():
     """Amounts stay readable: 1564.14 and 188000.00 are not personal data."""
     assert mask_personal_data("posted Decimal('1564.14') of 188000.00") == "posted Decimal('1564.14') of 188000.00"
+
+
+def test_gunicorn_access_log_leaves_out_query_strings(tmp_path):
+    """gunicorn.conf.py: a search by phone number leaves the path in the access log, not the number."""
+    root = Path(__file__).resolve().parents[2]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "PYTEST_VERSION"}}
+    env.update({"DEBUG": "1", "LOSSMIT_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "lossmit.settings"})
+    log = tmp_path / "access.log"
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "lossmit.wsgi:application",
+            *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", str(log)),
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/healthz?q={PHONE_DIGITS}&email={EMAIL}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, headers={"Referer": url}), timeout=5)
+                break
+            except urllib.error.HTTPError:
+                break  # any answer is logged
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        deadline = time.monotonic() + 10
+        while "/healthz" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    line = log.read_text()
+    assert '"GET /healthz HTTP/1.1"' in line
+    _assert_no_contact_details(line, "gunicorn access log")
