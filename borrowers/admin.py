@@ -10,6 +10,7 @@ through the API or the seeder (which open the ledger), and the ledger itself is 
 from django.contrib import admin
 
 from borrowers.models import Borrower, LedgerTransaction, Loan, Phone, Property, Valuation
+from borrowers.serializers import mask_email
 
 
 class PhoneInline(admin.TabularInline):
@@ -20,12 +21,17 @@ class PhoneInline(admin.TabularInline):
 
 @admin.register(Borrower)
 class BorrowerAdmin(admin.ModelAdmin):
-    list_display = ("last_name", "first_name", "email", "mailing_state", "preferred_language")
+    # Lists mask contact details (issue 7); the borrower's own page shows the address in full.
+    list_display = ("last_name", "first_name", "masked_email", "mailing_state", "preferred_language")
     list_filter = ("preferred_language", "mailing_state")
     search_fields = ("last_name", "first_name", "email", "phones__number")
     ordering = ("last_name", "first_name", "id")
     inlines = (PhoneInline,)
     show_full_result_count = False
+
+    @admin.display(description="Email", ordering="email")
+    def masked_email(self, borrower: Borrower) -> str:
+        return mask_email(borrower.email)
 
 
 class ValuationInline(admin.TabularInline):

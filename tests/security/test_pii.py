@@ -187,6 +187,18 @@ def test_list_apis_mask_phones_and_emails(request, persona, ana):
     assert item["email"] == "a***@l***.example"
 
 
+def test_admin_borrower_list_masks_emails(client, admin_user, ana):
+    """The Django admin's borrower list is a list too; the borrower's own admin page has the address."""
+    admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    listing = client.get("/admin/borrowers/borrower/")
+    assert listing.status_code == 200
+    _assert_no_contact_details(listing.content.decode(), "admin borrower list")
+    assert "a***@l***.example" in listing.content.decode()
+    assert EMAIL in client.get(f"/admin/borrowers/borrower/{ana.borrower_id}/change/").content.decode()
+
+
 def test_detail_api_shows_the_full_contact_details(client, specialist, ana):
     """One borrower's record is where a specialist finds the number to call and the address to write to."""
     client.force_login(specialist)
