@@ -1,5 +1,7 @@
 """Personas (healthchecks style): each test names who acts."""
 
+import importlib
+
 import pytest
 
 from accounts.roles import Role
@@ -41,7 +43,10 @@ def loan(db, specialist):
 @pytest.fixture(autouse=True)
 def _celery_eager(request):
     """Tasks run in-process in tests even when CELERY_BROKER_URL points at Redis (CI); only
-    tests marked `celery_worker` talk to a real worker."""
+    tests marked `celery_worker` talk to a real worker. Our app is made current again for every
+    test: a real-worker test leaves another app current, and `shared_task` follows it."""
+    celery_app.set_current()
+    celery_app.set_default()
     if request.node.get_closest_marker("celery_worker"):
         yield
         return
@@ -51,8 +56,29 @@ def _celery_eager(request):
     celery_app.conf.task_always_eager = previous
 
 
+# Rows that data migrations create and every part of the app relies on:
+# (app, migration module, its idempotent forward function).
+ROWS_FROM_MIGRATIONS = (
+    ("accounts", "0002_role_groups", "create_groups"),
+    ("rules", "0002_default_rule_sets", "create_version_1"),
+    ("letters", "0002_default_templates", "load"),
+)
+
+
+def restore_rows_from_migrations() -> None:
+    from django.apps import apps
+
+    for app, module, function in ROWS_FROM_MIGRATIONS:
+        getattr(importlib.import_module(f"{app}.migrations.{module}"), function)(apps, None)
+
+
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 is what production uses (tests/lossmit/test_settings.py checks it); hashing every
-    persona with it would dominate the suite's runtime, and password strength is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _rows_from_migrations(django_db_setup, django_db_blocker):
+    """A transactional test ends by emptying every table, migration rows included (role groups,
+    rule set version 1, letter templates). Whatever runs next must see the database migrations
+    leave, so each test starts by putting them back when they are missing (one cheap query)."""
+    from django.contrib.auth.models import Group
+
+    with django_db_blocker.unblock():
+        if not Group.objects.filter(name=Role.SPECIALIST).exists():
+            restore_rows_from_migrations()

@@ -6,7 +6,7 @@ the `playwright` package, this folder is skipped as a whole and says why in the 
 
 Writing a journey:
 
-    pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+    pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
     def test_something(page, live_server, specialist):
         login(page, live_server, specialist)
@@ -15,9 +15,8 @@ Writing a journey:
 
 `transaction=True` because the server thread must see what the test wrote. The flush after a
 transactional test empties every table, including the rows migrations create (role groups,
-version 1 of every program's rules, letter templates); `serialized_rollback` should bring them
-back but does not once pytest-playwright's fixtures are in the session, so `_rows_from_migrations`
-below reloads them before each journey with the migrations' own (idempotent) functions.
+version 1 of every program's rules, letter templates); tests/conftest.py puts them back after
+every transactional test with the migrations' own (idempotent) functions.
 """
 
 import importlib
@@ -56,14 +55,6 @@ if SKIP_REASON:
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
-# Data migrations whose rows every journey needs: (app, migration module, forward function).
-ROWS_FROM_MIGRATIONS = (
-    ("accounts", "0002_role_groups", "create_groups"),
-    ("rules", "0002_default_rule_sets", "create_version_1"),
-    ("letters", "0002_default_templates", "load"),
-)
-
-
 def pytest_report_header(config):
     if SKIP_REASON:
         return f"browser journeys skipped: {SKIP_REASON}"
@@ -88,24 +79,6 @@ def _page_timeouts(request):
         page = request.getfixturevalue("page")
         page.set_default_timeout(10_000)
         page.set_default_navigation_timeout(15_000)
-
-
-@pytest.fixture(autouse=True)
-def _rows_from_migrations(request):
-    """Reload the rows data migrations create, after an earlier transactional test's flush."""
-    if request.node.get_closest_marker("django_db") is None:
-        return
-    request.getfixturevalue("transactional_db")
-    from django.apps import apps
-
-    for app, module, function in ROWS_FROM_MIGRATIONS:
-        if not apps.is_installed(app):
-            continue
-        try:
-            migration = importlib.import_module(f"{app}.migrations.{module}")
-        except ModuleNotFoundError:
-            continue
-        getattr(migration, function)(apps, None)
 
 
 def login(page, live_server, user) -> None:

@@ -18,7 +18,7 @@ from tests.browser.conftest import login, logout, shot
 from tests.factories import LoanFactory, PropertyFactory, ValuationFactory
 from workouts import services
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 12, 1)

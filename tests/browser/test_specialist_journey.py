@@ -16,7 +16,7 @@ from tests.factories import BorrowerFactory, LoanFactory, PhoneFactory, Property
 from workouts import services
 from workouts.models import Workout
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -25,7 +25,7 @@ from workouts.models import LossMitCase, Workout
 from workouts.services import cases as case_services
 from workouts.services import decisions as decision_services
 
-pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [needs_postgres, pytest.mark.django_db(transaction=True)]
 
 NEW_YORK = ZoneInfo("America/New_York")
 INSTALLMENT = Decimal("1564.14")  # the factory loan's P&I 1,264.14 plus escrow 300.00

@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError as BrokerError
 
 from delinquency import scan
@@ -25,9 +26,10 @@ AS_OF = date(2026, 11, 27)
 def _forget_connections() -> None:
     """Drop the Celery app's cached broker pool and result backend so the next use reads the
     configuration again."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # kombu keeps broker pools in a process-wide registry keyed by URL: closing the app's pool
+    # without clearing the registry would hand every later publish a closed pool.
+    kombu_pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
     celery_app._local.__dict__.pop("backend", None)
 

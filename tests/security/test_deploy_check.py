@@ -10,7 +10,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The variables a developer's shell or CI may carry that production would not.
-CLEARED = {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"}
+# The browser journeys set DJANGO_ALLOW_ASYNC_UNSAFE for live_server in this process; production never does.
+CLEARED = {
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+}
 
 
 def _production_env(tmp_path, **overrides: str) -> dict[str, str]:
