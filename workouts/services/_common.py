@@ -6,6 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.roles import Role, user_has_role
+from audit.services import audit_record
 from lossmit.errors import BadInput, DomainError, NotFound, PermissionRefused
 from workouts.models import LossMitCase, Workout
 
@@ -134,3 +135,23 @@ def sync_case_status(case: LossMitCase, workout: Workout) -> None:
         status = LossMitCase.Status.DECISION if live else LossMitCase.Status.EVALUATING
     case.status = status
     bump(case)
+
+
+def workout_transition_save(
+    *, actor, workout: Workout, case: LossMitCase, action: str, before: dict, note: str = ""
+) -> None:
+    """Persist a workout's new state: bump its version (optimistic concurrency), bring the
+    case's status along, and audit the change with the state before and after."""
+    bump(workout)
+    workout.save()
+    sync_case_status(case, workout)
+    case.save()
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=workout,
+        loan_id=case.loan_id,
+        before=before,
+        after=workout_snapshot(workout),
+        note=note,
+    )

@@ -29,6 +29,7 @@ from workouts.services._common import (
     sync_case_status,
     today,
     workout_snapshot,
+    workout_transition_save,
 )
 from workouts.services.rulesets import program_rules
 
@@ -266,18 +267,8 @@ def workout_approve(*, actor, workout_id: int, version: int | None = None, reaso
     workout.decided_by = actor
     workout.decided_at = timezone.now()
     workout.decision_reason = reason.strip()
-    bump(workout)
-    workout.save()
-    sync_case_status(case, workout)
-    case.save()
-    audit_record(
-        actor=actor,
-        action="workout.approve",
-        obj=workout,
-        loan_id=case.loan_id,
-        before=before,
-        after=workout_snapshot(workout),
-        note=reason,
+    workout_transition_save(
+        actor=actor, workout=workout, case=case, action="workout.approve", before=before, note=reason
     )
     return workout
 
@@ -310,19 +301,7 @@ def workout_deny(
             notice_on, case.application_complete_on, case.foreclosure_sale_date
         )
     workout.terms = {**workout.terms, "denial_notice": _denial_notice(workout, reason)}
-    bump(workout)
-    workout.save()
-    sync_case_status(case, workout)
-    case.save()
-    audit_record(
-        actor=actor,
-        action="workout.deny",
-        obj=workout,
-        loan_id=case.loan_id,
-        before=before,
-        after=workout_snapshot(workout),
-        note=reason,
-    )
+    workout_transition_save(actor=actor, workout=workout, case=case, action="workout.deny", before=before, note=reason)
     letter_queue("decision", object_id=workout.pk, actor=actor)
     return workout
 
@@ -343,17 +322,12 @@ def workout_offer(*, actor, workout_id: int, version: int | None = None, offered
     workout.status = Workout.Status.OFFERED
     workout.offered_on = offered_on
     workout.offer_expires_on = offered_on + timedelta(days=days)
-    bump(workout)
-    workout.save()
-    sync_case_status(case, workout)
-    case.save()
-    audit_record(
+    workout_transition_save(
         actor=actor,
+        workout=workout,
+        case=case,
         action="workout.offer",
-        obj=workout,
-        loan_id=case.loan_id,
         before=before,
-        after=workout_snapshot(workout),
         note=f"Accept by {workout.offer_expires_on.isoformat()} ({days} days)",
     )
     letter_queue("decision", object_id=workout.pk, actor=actor)
@@ -412,17 +386,12 @@ def workout_accept(
         TrialPayment.objects.bulk_create(_trial_schedule(workout, case, accepted_on, first_trial_due))
     else:
         workout.status = Workout.Status.ACCEPTED
-    bump(workout)
-    workout.save()
-    sync_case_status(case, workout)
-    case.save()
-    audit_record(
+    workout_transition_save(
         actor=actor,
+        workout=workout,
+        case=case,
         action="workout.accept",
-        obj=workout,
-        loan_id=case.loan_id,
         before=before,
-        after=workout_snapshot(workout),
         note=f"Accepted {accepted_on.isoformat()}",
     )
     letter_queue("trial", object_id=workout.pk, actor=actor)
@@ -448,18 +417,8 @@ def workout_reject(
     workout.status = Workout.Status.REJECTED
     workout.responded_on = on or today()
     workout.outcome_reason = reason
-    bump(workout)
-    workout.save()
-    sync_case_status(case, workout)
-    case.save()
-    audit_record(
-        actor=actor,
-        action="workout.reject",
-        obj=workout,
-        loan_id=case.loan_id,
-        before=before,
-        after=workout_snapshot(workout),
-        note=reason,
+    workout_transition_save(
+        actor=actor, workout=workout, case=case, action="workout.reject", before=before, note=reason
     )
     return workout
 
@@ -506,18 +465,8 @@ def workout_withdraw(*, actor, workout_id: int, reason: str, version: int | None
     before = workout_snapshot(workout)
     workout.status = Workout.Status.WITHDRAWN
     workout.outcome_reason = reason
-    bump(workout)
-    workout.save()
-    sync_case_status(case, workout)
-    case.save()
-    audit_record(
-        actor=actor,
-        action="workout.withdraw",
-        obj=workout,
-        loan_id=case.loan_id,
-        before=before,
-        after=workout_snapshot(workout),
-        note=reason,
+    workout_transition_save(
+        actor=actor, workout=workout, case=case, action="workout.withdraw", before=before, note=reason
     )
     return workout
 
