@@ -98,7 +98,8 @@ def test_worker_killed_mid_scan_then_restarted_and_rerun_matches_a_clean_run(por
     for model in (CallTask, BucketEvent, LoanDelinquency, ScanRun):
         model.objects.all().delete()
 
-    first = start_worker(SLOW_CHUNK_SECONDS="1.5")
+    # Each chunk sleeps long enough that the kill lands mid-scan even on a loaded machine.
+    first = start_worker(SLOW_CHUNK_SECONDS="5")
     second = None
     try:
         scan_business_date(AS_OF.isoformat())  # claims the date, sends the chord to Redis
