@@ -61,3 +61,18 @@ class Overlap:
             self.calls += 1
         threading.Event().wait(self.pause)
         return result
+
+
+def forget_celery_connections() -> None:
+    """Drop the Celery app's cached broker pool and result backend so the next use reads the
+    configuration again. kombu keeps broker pools in a process-wide registry keyed by URL:
+    closing the app's pool without clearing the registry would hand every later publish a
+    closed pool."""
+    from kombu import pools as kombu_pools
+
+    from lossmit.celery import app as celery_app
+
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app._local.__dict__.pop("backend", None)

@@ -8,7 +8,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError as BrokerError
 
 from delinquency import scan
@@ -16,22 +15,12 @@ from delinquency.models import ScanRun
 from delinquency.tasks import scan_business_date
 from lossmit.celery import app as celery_app
 from tests.factories import LoanFactory
+from tests.reliability.conftest import forget_celery_connections
 
 pytestmark = pytest.mark.django_db
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
 AS_OF = date(2026, 11, 27)
-
-
-def _forget_connections() -> None:
-    """Drop the Celery app's cached broker pool and result backend so the next use reads the
-    configuration again."""
-    # kombu keeps broker pools in a process-wide registry keyed by URL: closing the app's pool
-    # without clearing the registry would hand every later publish a closed pool.
-    kombu_pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    celery_app._local.__dict__.pop("backend", None)
 
 
 @pytest.fixture
@@ -44,10 +33,10 @@ def redis_down(settings):
     # Celery's default retries the result store for about 20 s before giving up; the outcome
     # is the same with one quick retry, and the test stays fast.
     conf.result_backend_transport_options = {"retry_policy": {"max_retries": 1, "interval_max": 0.1}}
-    _forget_connections()
+    forget_celery_connections()
     yield
     conf.broker_url, conf.result_backend, conf.task_always_eager, conf.result_backend_transport_options = saved
-    _forget_connections()
+    forget_celery_connections()
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from delinquency import scan
 from delinquency.models import BucketEvent, CallTask, LoanDelinquency, ScanRun
 from delinquency.tasks import scan_business_date
 from tests.factories import LoanFactory
-from tests.reliability.conftest import needs_postgres
+from tests.reliability.conftest import forget_celery_connections, needs_postgres
 from tests.reliability.scan_state import open_task_duplicates, scan_state
 
 pytestmark = [
@@ -84,10 +84,24 @@ def portfolio(specialist, monkeypatch):
 
 
 @pytest.fixture
-def broker() -> None:
+def broker(monkeypatch):
+    """A Redis database of its own for this test's workers and the chord it sends, so no other
+    consumer left in this process (an earlier in-process worker) can take its messages."""
     import redis
 
-    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"]).flushdb()  # no messages from earlier runs
+    from lossmit.celery import app as celery_app
+
+    url = os.environ["CELERY_BROKER_URL"].rsplit("/", 1)[0] + "/14"
+    redis.Redis.from_url(url).flushdb()
+    monkeypatch.setenv("CELERY_BROKER_URL", url)  # the worker subprocesses inherit it
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.result_backend)
+    conf.broker_url = conf.result_backend = url
+    forget_celery_connections()
+    yield
+    conf.broker_url, conf.result_backend = saved
+    forget_celery_connections()
 
 
 def test_worker_killed_mid_scan_then_restarted_and_rerun_matches_a_clean_run(portfolio, broker):
