@@ -45,15 +45,16 @@ def _celery_eager(request):
     """Tasks run in-process in tests even when CELERY_BROKER_URL points at Redis (CI); only
     tests marked `celery_worker` talk to a real worker. Our app is made current again for every
     test: a real-worker test leaves another app current, and `shared_task` follows it."""
+    from django.conf import settings
+
     celery_app.set_current()
     celery_app.set_default()
-    if request.node.get_closest_marker("celery_worker"):
-        yield
-        return
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
+    configured = settings.CELERY_TASK_ALWAYS_EAGER
+    # Set explicitly, never "left as found": a test's own monkeypatch of the flag may be undone
+    # after this fixture's teardown and leave the process eager for every later test.
+    celery_app.conf.task_always_eager = configured if request.node.get_closest_marker("celery_worker") else True
     yield
-    celery_app.conf.task_always_eager = previous
+    celery_app.conf.task_always_eager = configured
 
 
 # Rows that data migrations create and every part of the app relies on:
