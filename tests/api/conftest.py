@@ -30,12 +30,6 @@ def persona(request):
     return None if name is None else request.getfixturevalue(name)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Argon2 costs ~0.3 s per user; the API tests authenticate by token and never check one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 11, 27)
 

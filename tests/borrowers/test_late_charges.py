@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from audit.models import AuditEvent
 from borrowers.models import LedgerTransaction, Loan
 from borrowers.services import late_charges_assess, payment_post
-from tests.borrowers.test_payment_post import assert_consistent, balances, fast_password_hashing, snapshot, today
+from tests.borrowers.test_payment_post import assert_consistent, balances, snapshot, today
 from tests.factories import LoanFactory
 
-__all__ = ["fast_password_hashing", "today"]  # fixtures, imported so pytest finds them here
+__all__ = ["today"]  # the fixture, imported so pytest finds it here
 
 D = Decimal
 LATE = LedgerTransaction.Kind.LATE_CHARGE

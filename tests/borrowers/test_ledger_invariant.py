@@ -22,10 +22,8 @@ from borrowers.services import (
     payment_reverse_nsf,
 )
 from lossmit.errors import DomainError
-from tests.borrowers.test_payment_post import fast_password_hashing, snapshot
+from tests.borrowers.test_payment_post import snapshot
 from tests.factories import LoanFactory
-
-__all__ = ["fast_password_hashing"]  # the autouse fixture, imported so pytest applies it here
 
 D = Decimal
 NEW_YORK = ZoneInfo("America/New_York")

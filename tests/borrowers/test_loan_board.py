@@ -12,9 +12,9 @@ from audit.models import AuditEvent
 from borrowers.models import Borrower, LedgerTransaction, Loan, Phone, Property, Valuation
 from borrowers.services import ledger_mismatches, loan_board, payment_post
 from lossmit.errors import BadInput, DomainError, PermissionRefused
-from tests.borrowers.test_payment_post import fast_password_hashing, today
+from tests.borrowers.test_payment_post import today
 
-__all__ = ["fast_password_hashing", "today"]  # fixtures, imported so pytest finds them here
+__all__ = ["today"]  # the fixture, imported so pytest finds it here
 
 D = Decimal
 

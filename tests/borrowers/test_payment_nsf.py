@@ -17,14 +17,13 @@ from lossmit.errors import DomainError, NotFound, PermissionRefused
 from tests.borrowers.test_payment_post import (
     assert_consistent,
     balances,
-    fast_password_hashing,
     rows_after_opening,
     snapshot,
     today,
 )
 from tests.factories import LoanFactory
 
-__all__ = ["fast_password_hashing", "today"]  # fixtures, imported so pytest finds them here
+__all__ = ["today"]  # the fixture, imported so pytest finds it here
 
 D = Decimal
 Z = D("0.00")

@@ -22,12 +22,6 @@ INSTALLMENT = D("1564.14")
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Personas get passwords; Argon2 costs most of a second per user here and proves nothing in these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def today(time_machine):
     """Pin "today" (the servicer's local date) for the test; call it again to move the clock."""

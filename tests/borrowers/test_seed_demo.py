@@ -24,12 +24,6 @@ LOANS = 300
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Each seed resets five demo passwords; argon2 would dominate these tests' run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def portfolio_digest() -> str:
     """What "identical portfolio" means: loans, borrowers, properties and every ledger row,
     by loan number and sequence (database ids left out)."""
