@@ -73,13 +73,24 @@ def restore_rows_from_migrations() -> None:
         getattr(importlib.import_module(f"{app}.migrations.{module}"), function)(apps, None)
 
 
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+def _uses_database(request) -> bool:
+    return request.node.get_closest_marker("django_db") is not None or bool(DB_FIXTURES & set(request.fixturenames))
+
+
 @pytest.fixture(autouse=True)
-def _rows_from_migrations(django_db_setup, django_db_blocker):
+def _rows_from_migrations(request, django_db_setup, django_db_blocker):
     """A transactional test ends by emptying every table, migration rows included (role groups,
     rule set version 1, letter templates). Whatever runs next must see the database migrations
     leave, so each test starts by putting them back when they are missing (one cheap query)."""
     from django.contrib.auth.models import Group
 
+    if not _uses_database(request):
+        # pytest-django creates test databases only for runs that hold a database test; a
+        # database-free test must not touch (and so never reads) the app's own database.
+        return
     with django_db_blocker.unblock():
         if not Group.objects.filter(name=Role.SPECIALIST).exists():
             restore_rows_from_migrations()
