@@ -29,6 +29,7 @@ from accounts.roles import Role
 from borrowers.models import Loan
 from delinquency.models import BucketEvent, CallAttempt, CallTask, Promise, ScanRun
 from delinquency.status import Bucket
+from rules.selectors import holidays_declared
 from workouts.domain import regx
 from workouts.models import Appeal, LossMitCase, Workout
 
@@ -276,8 +277,9 @@ def deadlines_at_risk(*, today: date, days: int = DEFAULT_RISK_DAYS) -> list[Ris
         due = regx.evaluation_due(case.application_complete_on, case.foreclosure_sale_date)
         if due is not None and oldest <= due <= horizon:
             rows.append(_risk(due, today, "Evaluation decision", "1024.41(c)(1)", case.loan, case.assigned_to))
+    declared = holidays_declared()
     for case in cases.filter(acknowledgment_sent_on__isnull=True, application_received_on__gte=oldest - timedelta(14)):
-        due = regx.acknowledgment_due(case.application_received_on, case.foreclosure_sale_date)
+        due = regx.acknowledgment_due(case.application_received_on, case.foreclosure_sale_date, declared)
         if due is not None and oldest <= due <= horizon:
             rows.append(_risk(due, today, "Acknowledgment letter", "1024.41(b)(2)", case.loan, case.assigned_to))
     appeals = Appeal.objects.filter(

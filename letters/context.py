@@ -17,6 +17,7 @@ from borrowers.models import Loan
 from letters.dates import documents_due_date, long_date, money
 from letters.models import LetterKind
 from lossmit.errors import BadInput, DomainError
+from rules.selectors import holidays_declared
 from workouts.domain import regx
 from workouts.domain.dates import add_months
 from workouts.domain.money import to_cents
@@ -190,7 +191,7 @@ def acknowledgment_context(*, case: LossMitCase, sent_on: date) -> dict[str, Any
     complete_on = case.application_complete_on
     complete = complete_on is not None and complete_on <= sent_on and not missing
     loan = case.loan
-    ack_due = regx.acknowledgment_due(case.application_received_on, case.foreclosure_sale_date)
+    ack_due = regx.acknowledgment_due(case.application_received_on, case.foreclosure_sale_date, holidays_declared())
     return {
         "received_on": long_date(case.application_received_on),
         "acknowledgment_due": long_date(ack_due),

@@ -52,3 +52,21 @@ class ProgramRuleSet(models.Model):
     def __str__(self) -> str:
         scope = f" ({self.investor})" if self.investor else ""
         return f"{self.program}{scope} v{self.version} [{self.status}] from {self.effective_date}"
+
+
+class Holiday(models.Model):
+    """A legal public holiday an admin added to the business-day calendar, on top of the US
+    federal holidays the `holidays` package knows (5 USC 6103): e.g. a day declared after the
+    package's release, or a national day of mourning that closes federal offices. Business-day
+    clocks (Reg X acknowledgment, task due dates) skip it like any federal holiday."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}"

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from lossmit.errors import NotFound
-from rules.models import ProgramRuleSet
+from rules.models import Holiday, ProgramRuleSet
 from workouts.domain.parameters import Parameters, parse_parameters
 
 
@@ -51,3 +51,26 @@ def rule_set_effective(*, program: str, as_of: date, investor: str = "") -> Prog
 def rule_set_parameters(rule_set: ProgramRuleSet) -> Parameters:
     """The rule set's typed parameters (stored rule sets always hold every name)."""
     return parse_parameters(rule_set.parameters)
+
+
+def holidays_declared() -> frozenset[date]:
+    """The legal public holidays admins added to the federal calendar (one small query):
+    pass them to the business-day maths (workouts.domain.dates, regx)."""
+    return frozenset(Holiday.objects.values_list("date", flat=True))
+
+
+def holiday_calendar(*, years: tuple[int, ...]) -> list[dict]:
+    """Every non-business weekday of `years` for the calendar page: the federal holidays and the
+    added ones, in date order, each with its name and where it comes from."""
+    import holidays
+
+    rows = [
+        {"date": day, "name": name, "source": "federal", "holiday": None}
+        for year in years
+        for day, name in holidays.US(years=[year], observed=True).items()
+    ]
+    rows += [
+        {"date": h.date, "name": h.name, "source": "added", "holiday": h}
+        for h in Holiday.objects.filter(date__year__in=years).select_related("created_by")
+    ]
+    return sorted(rows, key=lambda r: r["date"])

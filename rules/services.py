@@ -15,8 +15,9 @@ from accounts.roles import Role, user_has_role
 from audit.services import audit_record
 from borrowers.models import Program
 from lossmit.errors import BadInput, DomainError, NotFound, PermissionRefused
-from rules.models import ProgramRuleSet
+from rules.models import Holiday, ProgramRuleSet
 from rules.selectors import rule_set_latest_approved
+from workouts.domain.dates import us_federal_holidays
 from workouts.domain.parameters import ParameterError, parse_parameters
 
 # Who may decide a proposed rule change: a second Admin, or a Manager (issue 4).
@@ -140,3 +141,64 @@ def rule_change_reject(*, actor, rule_set_id: int, reason: str) -> ProgramRuleSe
         note=reason,
     )
     return rule_set
+
+
+# --- the business-day calendar ---------------------------------------------------------------
+
+HOLIDAY_NAME_MAX = 100
+
+
+def _holiday_refusal(code: str, message: str) -> BadInput:
+    return BadInput(code, message, fields={"date": [message]})
+
+
+@transaction.atomic
+def holiday_add(*, actor, on: date, name: str) -> Holiday:
+    """Add a legal public holiday to the business-day calendar.
+
+    Preconditions: the actor is an Admin; `on` is today or later (deadlines already counted
+    stay as they were sent), a weekday (a weekend holiday is entered on the day it is
+    observed), not a federal holiday already and not added before; a name is given.
+    Side effects: a Holiday row and an audit event. Reg X business-day clocks counted from
+    now on skip the day.
+    """
+    if not user_has_role(actor, Role.ADMIN):
+        raise PermissionRefused("not_admin", "Only an Admin may change the holiday calendar.")
+    name = (name or "").strip()
+    if not name or len(name) > HOLIDAY_NAME_MAX:
+        raise BadInput(
+            "bad_name", "Name the holiday.", fields={"name": [f"Give a name of 1 to {HOLIDAY_NAME_MAX} characters."]}
+        )
+    if on < timezone.localdate():
+        raise _holiday_refusal("date_in_past", "Choose today or a later date: past deadlines were counted without it.")
+    if on.weekday() >= 5:
+        raise _holiday_refusal(
+            "weekend", f"{on:%A} is never a business day; enter the weekday the holiday is observed on."
+        )
+    if on in us_federal_holidays(on.year):
+        raise _holiday_refusal("federal_holiday", f"{on.isoformat()} is a federal holiday already.")
+    if Holiday.objects.select_for_update().filter(date=on).exists():
+        raise _holiday_refusal("duplicate", f"{on.isoformat()} is on the calendar already.")
+    holiday = Holiday.objects.create(date=on, name=name, created_by=actor)
+    audit_record(actor=actor, action="holiday.add", obj=holiday, after={"date": on.isoformat(), "name": name})
+    return holiday
+
+
+@transaction.atomic
+def holiday_remove(*, actor, holiday_id: int) -> None:
+    """Take an added holiday off the calendar. Only Admins; only today or later (a past day
+    already shaped deadlines that were sent). Side effects: the row goes, an audit event stays."""
+    if not user_has_role(actor, Role.ADMIN):
+        raise PermissionRefused("not_admin", "Only an Admin may change the holiday calendar.")
+    holiday = Holiday.objects.select_for_update().filter(pk=holiday_id).first()
+    if holiday is None:
+        raise NotFound("holiday_not_found", "No such holiday on the calendar.")
+    if holiday.date < timezone.localdate():
+        raise DomainError("holiday_past", "A past holiday stays: deadlines were counted with it.")
+    audit_record(
+        actor=actor,
+        action="holiday.remove",
+        obj=holiday,
+        before={"date": holiday.date.isoformat(), "name": holiday.name},
+    )
+    holiday.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rules.views import admin_pages
+from rules.views import admin_pages, holidays
 
 urlpatterns = [
     # --- admin pages (rules/views/admin_pages.py) ---
@@ -9,4 +9,8 @@ urlpatterns = [
     path("<int:rule_set_id>/approve/", admin_pages.rule_approve, name="rule-approve"),
     path("<int:rule_set_id>/reject/", admin_pages.rule_reject, name="rule-reject"),
     path("scans/", admin_pages.scan_runs, name="scan-runs"),
+    # --- the business-day calendar (rules/views/holidays.py) ---
+    path("holidays/", holidays.holidays_index, name="holidays"),
+    path("holidays/add/", holidays.holidays_add, name="holiday-add"),
+    path("holidays/<int:holiday_id>/remove/", holidays.holidays_remove, name="holiday-remove"),
 ]

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.roles import STAFF_ROLES, user_has_role
 from lossmit.errors import NotFound
+from rules.selectors import holidays_declared
 from workouts.domain import regx
 from workouts.models import Appeal, CaseDocument, LossMitCase, TrialPayment, Workout
 
@@ -65,9 +66,13 @@ def _latest_modification_denial(case: LossMitCase) -> Workout | None:
     return max(denials, key=lambda w: (w.denial_notice_on, w.pk), default=None)
 
 
-def case_deadlines(case: LossMitCase) -> regx.CaseDeadlines:
+def case_deadlines(case: LossMitCase, declared: frozenset[date] | None = None) -> regx.CaseDeadlines:
     """Every Reg X date for the case (api-contract.md `deadlines`), from the loan's oldest
-    unpaid installment and the case's receipt, completeness, sale, denial and appeal dates."""
+    unpaid installment and the case's receipt, completeness, sale, denial and appeal dates.
+    `declared`: the admin-added holidays (rules.selectors.holidays_declared), read here when
+    not given; callers that show many cases read them once and pass them."""
+    if declared is None:
+        declared = holidays_declared()
     denial = _latest_modification_denial(case)
     appeal = None
     if denial is not None:
@@ -79,6 +84,7 @@ def case_deadlines(case: LossMitCase) -> regx.CaseDeadlines:
         sale_date=case.foreclosure_sale_date,
         denial_notice_on=denial.denial_notice_on if denial else None,
         appeal_received_on=appeal.received_on if appeal else None,
+        declared=declared,
     )
     return deadlines
 

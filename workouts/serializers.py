@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from borrowers.serializers import enum_field
+from rules.selectors import holidays_declared
 from workouts.models import Appeal, CaseDocument, Evaluation, LossMitCase, TrialPayment, Workout
 from workouts.selectors import case_deadlines, case_missing_documents
 
@@ -172,7 +173,10 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
     def get_deadlines(self, case: LossMitCase) -> dict:
-        return DeadlinesSerializer(case_deadlines(case)).data
+        # The holiday calendar is read once per response, not once per case of a list.
+        if "holidays_declared" not in self.context:
+            self.context["holidays_declared"] = holidays_declared()
+        return DeadlinesSerializer(case_deadlines(case, self.context["holidays_declared"])).data
 
     def get_missing_documents(self, case: LossMitCase) -> list[dict]:
         return DocumentSerializer(case_missing_documents(case), many=True).data

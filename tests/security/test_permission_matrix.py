@@ -138,6 +138,10 @@ PAGES: dict[str, tuple[str, ...]] = {
     "rule-approve": APPROVERS,
     "rule-reject": APPROVERS,
     "scan-runs": APPROVERS,
+    # rules/views/holidays.py: both read the calendar, admins change it
+    "holidays": APPROVERS,
+    "holiday-add": ADMINS,
+    "holiday-remove": ADMINS,
     # accounts/views.py
     "team": ADMINS,
     "team-create": ADMINS,

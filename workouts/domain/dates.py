@@ -29,17 +29,19 @@ def us_federal_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.US(years=[year], observed=True).keys())
 
 
-def is_business_day(day: date) -> bool:
-    """Reg X counts business days without Saturdays, Sundays and federal legal public holidays."""
-    return day.weekday() < 5 and day not in us_federal_holidays(day.year)
+def is_business_day(day: date, declared: frozenset[date] = frozenset()) -> bool:
+    """Reg X counts business days without Saturdays, Sundays and legal public holidays: the
+    federal ones, plus `declared`, the days an admin added to the calendar (a holiday declared
+    after the `holidays` package was released, e.g. a national day of mourning)."""
+    return day.weekday() < 5 and day not in us_federal_holidays(day.year) and day not in declared
 
 
-def add_business_days(start: date, days: int) -> date:
+def add_business_days(start: date, days: int, declared: frozenset[date] = frozenset()) -> date:
     """The date `days` business days after `start` (start itself is day 0)."""
     current = start
     remaining = days
     while remaining > 0:
         current += timedelta(days=1)
-        if is_business_day(current):
+        if is_business_day(current, declared):
             remaining -= 1
     return current

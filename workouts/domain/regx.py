@@ -53,12 +53,15 @@ def earliest_foreclosure_referral(oldest_unpaid_due: date) -> date:
     return oldest_unpaid_due + timedelta(days=PRE_FORECLOSURE_DAYS + 1)
 
 
-def acknowledgment_due(received_on: date, sale_date: date | None = None) -> date | None:
-    """5 business days after receipt, when received 45+ days before a sale (or none scheduled)."""
+def acknowledgment_due(
+    received_on: date, sale_date: date | None = None, declared: frozenset[date] = frozenset()
+) -> date | None:
+    """5 business days after receipt, when received 45+ days before a sale (or none scheduled).
+    `declared`: legal public holidays an admin added to the federal calendar."""
     before = days_before_sale(received_on, sale_date)
     if before is not None and before < ACKNOWLEDGMENT_MIN_DAYS_BEFORE_SALE:
         return None
-    return add_business_days(received_on, ACKNOWLEDGMENT_BUSINESS_DAYS)
+    return add_business_days(received_on, ACKNOWLEDGMENT_BUSINESS_DAYS, declared)
 
 
 def evaluation_due(complete_on: date | None, sale_date: date | None = None) -> date | None:
@@ -132,13 +135,14 @@ def case_deadlines(
     sale_date: date | None = None,
     denial_notice_on: date | None = None,
     appeal_received_on: date | None = None,
+    declared: frozenset[date] = frozenset(),
 ) -> CaseDeadlines:
     """Every Reg X date for one case. The contact and referral clocks run from the oldest
     unpaid installment's due date (1024.31: delinquency starts there)."""
     return CaseDeadlines(
         live_contact_due=live_contact_due(oldest_unpaid_due),
         written_notice_due=written_notice_due(oldest_unpaid_due),
-        acknowledgment_due=acknowledgment_due(received_on, sale_date),
+        acknowledgment_due=acknowledgment_due(received_on, sale_date, declared),
         evaluation_due=evaluation_due(complete_on, sale_date),
         earliest_foreclosure_referral=earliest_foreclosure_referral(oldest_unpaid_due),
         acceptance_window_days=acceptance_window_days(complete_on, sale_date),
