@@ -251,11 +251,14 @@ class WorklistPage:
 def _window_open_q(now: datetime) -> Q | None:
     """Tasks whose borrower is inside 8:00-21:00 local time at `now`, as a filter on the
     states: the zone is the property's state's, else the mailing state's, else the servicer's
-    (borrower_time_zone). None when no zone is open (nobody can be called)."""
+    (borrower_time_zone). None when no zone is open (nobody can be called), an empty Q when
+    every zone is."""
     zones = {name for name in STATE_TIME_ZONES.values() if name}
     open_zones = {name for name in zones | {settings.TIME_ZONE} if next_window_opening(now, ZoneInfo(name)) == now}
     known = [state for state, name in STATE_TIME_ZONES.items() if name]
     open_states = [state for state, name in STATE_TIME_ZONES.items() if name in open_zones]
+    if open_zones == zones | {settings.TIME_ZONE}:
+        return Q()  # every zone is inside its window: no condition to plan or check
     parts = []
     if open_states:
         parts.append(Q(loan__property__state__in=open_states))
