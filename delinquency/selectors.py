@@ -206,6 +206,26 @@ def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
 # --- the paged worklist -------------------------------------------------------------------
 
 WORKLIST_PAGE_SIZE = 50
+# What a worklist row shows and the compliance check reads: building five full models per row
+# (a loan has dozens of columns) cost more than the query.
+WORKLIST_COLUMNS = (
+    "id",
+    "loan_id",
+    "reason",
+    "due_by",
+    "business_date",
+    "status",
+    "assigned_to_id",
+    "priority",
+    "loan__loan_number",
+    "loan__next_due_date",
+    "loan__borrower__first_name",
+    "loan__borrower__last_name",
+    "loan__borrower__mailing_state",
+    "loan__property__state",
+    "loan__delinquency__bucket",
+    "loan__delinquency__risk_reasons",
+)
 
 
 class Tier(IntEnum):
@@ -339,7 +359,7 @@ def worklist_page(
             continue
         if tiers[tier] is None:
             continue
-        query = open_tasks_for(user).filter(filters, tiers[tier])
+        query = open_tasks_for(user).only(*WORKLIST_COLUMNS).filter(filters, tiers[tier])
         if after is not None and tier == after.tier:
             query = query.filter(_after(after))
         found = list(query.order_by("priority", "due_by", "pk")[: size + 1 - len(tasks)])

@@ -72,10 +72,38 @@ class WorklistRow:
     blocked: list[str]  # why it cannot be called now, in words
     due_today: bool
     overdue: bool
+    loan_url: str = ""
+    call_url: str = ""
 
     @property
     def regulatory(self) -> bool:
         return self.task.reason in REGULATORY_REASONS
+
+    # Display text worked out here rather than in the template: the row template runs 50 times
+    # a page, and each tag and filter there costs more than the Python.
+    @property
+    def due_badge(self) -> tuple[str, str]:
+        """(label, css class) of the due-by badge, or ("", "")."""
+        if self.overdue:
+            return "Overdue", "badge-due"
+        if self.due_today:
+            return ("Expires today", "badge-due") if self.regulatory else ("Today", "badge-warn")
+        return "", ""
+
+    @property
+    def due_text(self) -> str:
+        return "" if self.due_today else f"{self.task.due_by:%b} {self.task.due_by.day}"
+
+    @property
+    def risks(self) -> list[str]:
+        return [risk["message"] for risk in self.risk_reasons[:3]]
+
+    @property
+    def why_blocked(self) -> str:
+        if self.blocked:
+            text = "; ".join(self.blocked)
+            return text[:1].upper() + text[1:]
+        return self.task.compliance.blocked_reason
 
 
 def _window_text(compliance, now: datetime) -> str:
@@ -87,6 +115,14 @@ def _window_text(compliance, now: datetime) -> str:
     if opens.date() == timezone.localtime(now).date():
         return f"Opens {_clock(opens)}"
     return f"Opens {opens:%a %b} {opens.day}, {_clock(opens)}"
+
+
+def _path_maker(name: str, kwarg: str):
+    """pk -> the URL `name` reversed with {kwarg: pk}: one reverse() per page, not per row (50
+    reverses were a tenth of the worklist's time)."""
+    marker = 987654321
+    head, tail = reverse(name, kwargs={kwarg: marker}).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _row(task: CallTask, now: datetime, today: date) -> WorklistRow:
@@ -121,10 +157,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(now)
     after = WorklistCursor.parse(request.GET.get("after"))
     page = worklist_page(user=request.user, now=now, reason=reason, bucket=bucket, after=after)
+    loan_url, call_url = _path_maker("loan-detail", "loan_id"), _path_maker("task-call", "task_id")
+    rows = [_row(task, now, today) for task in page.tasks]
+    for row in rows:
+        row.loan_url, row.call_url = loan_url(row.task.loan_id), call_url(row.task.pk)
     filters = {key: value for key, value in (("reason", reason), ("bucket", bucket)) if value}
     context = {
         "form": form,
-        "rows": [_row(task, now, today) for task in page.tasks],
+        "rows": rows,
         "total": page.total,
         "matching": page.matching,
         "filtered": bool(filters),
