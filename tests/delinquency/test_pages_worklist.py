@@ -170,12 +170,12 @@ def test_worklist_runs_a_fixed_number_of_queries(client, specialist, django_asse
     many_tasks(specialist, count)
     client.force_login(specialist)
     # session + user + roles, the counts, one read per tier (callable, later, held), then the
-    # page's attempts and holds
-    with django_assert_max_num_queries(9):
+    # page's loans, attempts and holds
+    with django_assert_max_num_queries(10):
         response = client.get(WORKLIST)
     assert len(response.context["rows"]) == shown
     assert response.context["total"] == count
-    with django_assert_max_num_queries(10):  # a filter adds its count
+    with django_assert_max_num_queries(11):  # a filter adds its count
         response = client.get(WORKLIST, {"bucket": "30-59", "reason": "regx_live_contact"})
     assert len(response.context["rows"]) == shown
 
