@@ -348,8 +348,10 @@ def worklist_page(
     if filters:
         counts["matching"] = mine.filter(filters).count()
     tasks: list[CallTask] = []
-    tiers = _tier_filters(now)
-    for tier in Tier:
+    # Nothing to list: spare building and running the tier reads (their subqueries cost more
+    # to compile than to run).
+    tiers = _tier_filters(now) if counts.get("matching", counts["total"]) else {}
+    for tier in tiers:
         if after is not None and tier < after.tier:
             continue
         if tiers[tier] is None:
