@@ -9,7 +9,9 @@ the nightly scan so worklists and dashboards have data, then requests each page 
 in-process (no HTTP server: the figure is Django's own cost: middleware, session, queries,
 template) with DEBUG off, as production renders. Prints per page: median and p95 ms, the
 median's ratio to /healthz's median (a session-less request with one database round trip), and
-the SQL queries one request ran. Exit status 1 if a page did not answer 200.
+the SQL queries one request ran, and the median CPU time of this process per request (Django's
+own work without the database's, steadier than wall time on a shared machine) with its ratio
+to /healthz's. Exit status 1 if a page did not answer 200.
 """
 
 import argparse
@@ -91,8 +93,9 @@ def pages(ids: dict) -> list[Page]:
     return out
 
 
-def measure(client, page: Page, repeat: int) -> tuple[int, list[float], int]:
-    """(status, latencies in seconds, queries of one request)."""
+def measure(client, page: Page, repeat: int) -> tuple[int, list[float], int, float]:
+    """(status, latencies in seconds, queries of one request, median CPU seconds of this
+    process per request: Django's own work, less sensitive than wall time to a busy machine)."""
     from django.db import connection
 
     headers = page.headers or {}
@@ -107,12 +110,13 @@ def measure(client, page: Page, repeat: int) -> tuple[int, list[float], int]:
 
     with connection.execute_wrapper(count):
         status = client.get(page.path, headers=headers).status_code
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         client.get(page.path, headers=headers)
         times.append(time.perf_counter() - started)
-    return status, times, len(queries)
+        cpu.append(time.process_time() - cpu_started)
+    return status, times, len(queries), statistics.median(cpu)
 
 
 def p95(values: list[float]) -> float:
@@ -161,7 +165,7 @@ def main() -> int:
             clients[name].force_login(user)
         ids = subjects()
         anonymous = Client()
-        _, base_times, base_queries = measure(anonymous, Page("/healthz", "", "/healthz"), args.repeat)
+        _, base_times, base_queries, base_cpu = measure(anonymous, Page("/healthz", "", "/healthz"), args.repeat)
         base_median = statistics.median(base_times)
 
         from delinquency.models import CallTask
@@ -173,8 +177,8 @@ def main() -> int:
 
         print(f"\n{args.loans:,} demo loans, {args.repeat} requests per page, DEBUG off, {os.cpu_count()} cores")
         print(f"specialist1: {open_tasks:,} open tasks")
-        header = ("page", "role", "status", "median ms", "p95 ms", "x healthz", "queries")
-        line = "{:<26} {:<12} {:>6} {:>10} {:>8} {:>10} {:>8}"
+        header = ("page", "role", "status", "median ms", "p95 ms", "x healthz", "cpu ms", "cpu x", "queries")
+        line = "{:<26} {:<12} {:>6} {:>10} {:>8} {:>10} {:>7} {:>6} {:>8}"
         print(line.format(*header))
         print(
             line.format(
@@ -183,6 +187,8 @@ def main() -> int:
                 200,
                 f"{base_median * 1000:.1f}",
                 f"{p95(base_times) * 1000:.1f}",
+                "1.0x",
+                f"{base_cpu * 1000:.1f}",
                 "1.0x",
                 base_queries,
             )
@@ -193,7 +199,7 @@ def main() -> int:
                 if not next_page:
                     continue
                 page.path = next_page
-            status, times, queries = measure(clients[page.role], page, args.repeat)
+            status, times, queries, cpu = measure(clients[page.role], page, args.repeat)
             failures += status != 200
             median = statistics.median(times)
             print(
@@ -204,6 +210,8 @@ def main() -> int:
                     f"{median * 1000:.1f}",
                     f"{p95(times) * 1000:.1f}",
                     f"{median / base_median:.1f}x",
+                    f"{cpu * 1000:.1f}",
+                    f"{cpu / base_cpu:.0f}x" if base_cpu else "-",
                     queries,
                 )
             )
