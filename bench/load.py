@@ -47,7 +47,7 @@ SPECIALIST = "specialist1"  # the demo specialist: session login
 TOKEN_USER = "manager1"  # the API client: token login
 SERVER_START_SECONDS = 60
 REQUEST_TIMEOUT_SECONDS = 30
-WARMUP_REQUESTS = 2  # per endpoint, one at a time, before measuring: workers import views, caches fill
+WARMUP_REQUESTS = 4  # per endpoint, one at a time, before measuring: both workers import views, caches fill
 DEMO_SEEDER_MAX = 200_000  # seed_demo takes ~4 min per 100k loans on two busy cores; COPY rows above
 DRAIN_SECONDS = 30  # after a phase, how long the server may take to work off requests clients gave up on
 
@@ -166,7 +166,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     }
     env.pop("CELERY_BROKER_URL", None)  # the baseline is the database round trip, not Redis
     command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        str(Path(sys.executable).parent / "gunicorn"),  # this interpreter's venv (worktrees share one)
         "lossmit.wsgi:application",
         "--workers",
         str(workers),

@@ -179,6 +179,22 @@ class CallTask(models.Model):
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The worklist's reason rank (users.md, Maria's morning): Reg X and case deadlines, then
+    # broken promises, missed trial payments, early warning. Computed by the database, so the
+    # scan's bulk INSERTs need not know it and the worklist index can order by it.
+    priority = models.GeneratedField(
+        expression=models.Case(
+            models.When(
+                reason__in=[Reason.REGX_LIVE_CONTACT, Reason.REGX_WRITTEN_NOTICE, Reason.CASE_DEADLINE], then=0
+            ),
+            models.When(reason=Reason.BROKEN_PROMISE, then=1),
+            models.When(reason=Reason.MISSED_TRIAL_PAYMENT, then=2),
+            models.When(reason=Reason.EARLY_WARNING, then=3),
+            default=9,
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -191,6 +207,13 @@ class CallTask(models.Model):
         ]
         indexes = [
             models.Index(fields=["assigned_to", "status", "due_by"]),
+            # The worklist walks a specialist's open tasks in priority order and stops after a
+            # page (delinquency/selectors.py worklist_page).
+            models.Index(
+                fields=["assigned_to", "priority", "due_by", "id"],
+                condition=Q(status="open"),
+                name="calltask_worklist_order",
+            ),
             models.Index(fields=["loan", "status"]),
             models.Index(fields=["business_date", "reason"]),
         ]

@@ -3,10 +3,11 @@ specialist's worklist (ordered, with when each task can next be called)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import IntEnum
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from borrowers.models import Loan
@@ -164,16 +165,8 @@ def open_tasks_for(user) -> QuerySet[CallTask]:
     )
 
 
-def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
-    """The user's open call tasks, most urgent first, each annotated with `compliance`
-    (callable_now, next_callable_at, blocked_reason). Three queries whatever the list's length.
-
-    Order: callable now before not yet callable (a California borrower at 8:30 Eastern moves
-    down until 11:00 Eastern), then Reg X and case deadlines by due date, broken promises,
-    missed trial payments, early warning; then by due date and when the task becomes callable.
-    """
-    now = now or timezone.now()
-    tasks = list(open_tasks_for(user))
+def _annotate_compliance(tasks: list[CallTask], now: datetime) -> None:
+    """Set `task.compliance` on each task: two queries (attempts, holds) for the whole list."""
     loan_ids = {t.loan_id for t in tasks}
     attempts = _recent_attempts(loan_ids, now) if loan_ids else {}
     holds = _no_call_holds(loan_ids, timezone.localdate(now)) if loan_ids else {}
@@ -182,6 +175,20 @@ def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
         task.compliance = compliance_for(
             now=now, zone=zone, attempts=attempts.get(task.loan_id, []), no_call_hold=holds.get(task.loan_id)
         )
+
+
+def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
+    """The user's open call tasks, most urgent first, each annotated with `compliance`
+    (callable_now, next_callable_at, blocked_reason). Three queries whatever the list's length.
+
+    Order: callable now before not yet callable (a California borrower at 8:30 Eastern moves
+    down until 11:00 Eastern), then Reg X and case deadlines by due date, broken promises,
+    missed trial payments, early warning; then by due date and when the task becomes callable.
+    Reads the whole list: the API's worklist. Pages use worklist_page, which reads one page.
+    """
+    now = now or timezone.now()
+    tasks = list(open_tasks_for(user))
+    _annotate_compliance(tasks, now)
     far = now + timedelta(days=3650)
     tasks.sort(
         key=lambda t: (
@@ -194,3 +201,197 @@ def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
         )
     )
     return tasks
+
+
+# --- the paged worklist -------------------------------------------------------------------
+
+WORKLIST_PAGE_SIZE = 50
+# What a worklist row shows and the compliance check reads: building five full models per row
+# (a loan has dozens of columns) cost more than the query.
+WORKLIST_COLUMNS = ("id", "loan_id", "reason", "due_by", "business_date", "status", "assigned_to_id", "priority")
+WORKLIST_LOAN_COLUMNS = (
+    "id",
+    "loan_number",
+    "next_due_date",
+    "borrower__first_name",
+    "borrower__last_name",
+    "borrower__mailing_state",
+    "property__state",
+    "delinquency__bucket",
+    "delinquency__risk_reasons",
+)
+
+
+class Tier(IntEnum):
+    """The worklist's first sort key: what the specialist can do with the task right now."""
+
+    CALLABLE = 0  # inside the borrower's window, under 7 attempts in 7 days, no recent conversation
+    LATER = 1  # callable once the window opens, an attempt ages out or the 7-day gap ends
+    NO_CALLS = 2  # a no-call hold (bankruptcy stay, cease request, attorney, REO)
+
+
+@dataclass(frozen=True)
+class WorklistCursor:
+    """Where a page ends: the last task's sort key (tier, reason priority, due date, id)."""
+
+    tier: int
+    priority: int
+    due_by: date
+    task_id: int
+
+    def __str__(self) -> str:
+        return f"{self.tier}.{self.priority}.{self.due_by.isoformat()}.{self.task_id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> "WorklistCursor | None":
+        """The cursor in a page link; None (the first page) for anything malformed."""
+        try:
+            tier, priority, due_by, task_id = (text or "").split(".")
+            cursor = cls(int(tier), int(priority), date.fromisoformat(due_by), int(task_id))
+        except ValueError:
+            return None
+        return cursor if cursor.tier in Tier._value2member_map_ else None
+
+
+@dataclass
+class WorklistPage:
+    tasks: list[CallTask]  # annotated with `compliance` and `tier`
+    total: int  # open tasks on the worklist
+    matching: int  # of those, the ones the filters keep
+    regulatory_today: int  # Reg X and case-deadline tasks due today
+    next_cursor: WorklistCursor | None  # None on the last page
+
+
+def _window_open_q(now: datetime) -> Q | None:
+    """Tasks whose borrower is inside 8:00-21:00 local time at `now`, as a filter on the
+    states: the zone is the property's state's, else the mailing state's, else the servicer's
+    (borrower_time_zone). None when no zone is open (nobody can be called), an empty Q when
+    every zone is."""
+    zones = {name for name in STATE_TIME_ZONES.values() if name}
+    open_zones = {name for name in zones | {settings.TIME_ZONE} if next_window_opening(now, ZoneInfo(name)) == now}
+    known = [state for state, name in STATE_TIME_ZONES.items() if name]
+    open_states = [state for state, name in STATE_TIME_ZONES.items() if name in open_zones]
+    if open_zones == zones | {settings.TIME_ZONE}:
+        return Q()  # every zone is inside its window: no condition to plan or check
+    parts = []
+    if open_states:
+        parts.append(Q(loan__property__state__in=open_states))
+        parts.append(~Q(loan__property__state__in=known) & Q(loan__borrower__mailing_state__in=open_states))
+    if settings.TIME_ZONE in open_zones:
+        parts.append(~Q(loan__property__state__in=known) & ~Q(loan__borrower__mailing_state__in=known))
+    if not parts:
+        return None
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
+
+
+def _tier_filters(now: datetime) -> dict[Tier, Q | None]:
+    """Each tier as a filter mirroring compliance_for, so a page can be read with the index's
+    order inside one tier. None: the tier is empty at `now`."""
+    today = timezone.localdate(now)
+    since = now - max(ATTEMPT_WINDOW, AFTER_CONVERSATION)
+    held = Exists(
+        Hold.objects.filter(loan_id=OuterRef("loan_id"), kind__in=Hold.NO_CALL_KINDS, start_date__lte=today).exclude(
+            end_date__lt=today
+        )
+    )
+    recent = CallAttempt.objects.filter(loan_id=OuterRef("loan_id"), at__gt=since, at__lte=now)
+    spoke = Exists(recent.filter(outcome=CallAttempt.Outcome.RIGHT_PARTY_CONTACT))
+    # The seventh most recent attempt inside the window exists: 7 in 7 reached.
+    seven = Exists(recent.order_by("-at")[MAX_ATTEMPTS_IN_WINDOW - 1 : MAX_ATTEMPTS_IN_WINDOW])
+    window = _window_open_q(now)
+    if window is None:
+        return {Tier.CALLABLE: None, Tier.LATER: ~held, Tier.NO_CALLS: held}
+    callable_now = window & ~spoke & ~seven
+    return {Tier.CALLABLE: ~held & callable_now, Tier.LATER: ~held & ~callable_now, Tier.NO_CALLS: held}
+
+
+def _after(cursor: WorklistCursor) -> Q:
+    """Keyset condition: strictly after the cursor in (priority, due_by, id) order."""
+    return (
+        Q(priority__gt=cursor.priority)
+        | Q(priority=cursor.priority, due_by__gt=cursor.due_by)
+        | Q(priority=cursor.priority, due_by=cursor.due_by, pk__gt=cursor.task_id)
+    )
+
+
+def worklist_page(
+    *,
+    user,
+    now: datetime | None = None,
+    reason: str = "",
+    bucket: str = "",
+    after: WorklistCursor | None = None,
+    size: int = WORKLIST_PAGE_SIZE,
+) -> WorklistPage:
+    """One page of the user's worklist in the order of worklist_for: callable now first, then
+    callable later, then no-call holds; inside each by reason priority, due date and id. At most
+    seven queries however long the list: the counts, up to one read per tier (each walks the
+    `calltask_worklist_order` index and stops after a page), the page's loans (with borrower,
+    property and status), their recent attempts and holds (one more when filtered).
+    Inside the "later" tier the order is by due date, not by when each task opens: ordering
+    by the opening would sort every waiting task on each request.
+
+    `reason` and `bucket` filter the tasks (bucket from the scan's status row)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    mine = CallTask.objects.filter(assigned_to=user, status=CallTask.Status.OPEN)
+    filters = Q()
+    if reason:
+        filters &= Q(reason=reason)
+    if bucket:
+        filters &= Q(loan__delinquency__bucket=bucket)
+    # Counting walks the worklist index only; the filtered count joins the status rows.
+    counts = mine.aggregate(total=Count("pk"), regulatory_today=Count("pk", filter=Q(priority=0, due_by=today)))
+    if filters:
+        counts["matching"] = mine.filter(filters).count()
+    tasks: list[CallTask] = []
+    # Nothing to list: spare building and running the tier reads (their subqueries cost more
+    # to compile than to run).
+    tiers = _tier_filters(now) if counts.get("matching", counts["total"]) else {}
+    for tier in tiers:
+        if after is not None and tier < after.tier:
+            continue
+        if tiers[tier] is None:
+            continue
+        # Tasks only: joining the loan's four tables here made planning the query (with its
+        # three subqueries) cost five times running it. The page's loans come in one read.
+        query = mine.filter(filters, tiers[tier]).only(*WORKLIST_COLUMNS)
+        if after is not None and tier == after.tier:
+            query = query.filter(_after(after))
+        found = list(query.order_by("priority", "due_by", "pk")[: size + 1 - len(tasks)])
+        for task in found:
+            task.tier = tier
+        tasks += found
+        if len(tasks) > size:
+            break
+    more = len(tasks) > size
+    tasks = tasks[:size]
+    if tasks:
+        loans = Loan.objects.select_related("borrower", "property", "delinquency").only(*WORKLIST_LOAN_COLUMNS)
+        by_id = {loan.pk: loan for loan in loans.filter(pk__in={t.loan_id for t in tasks})}
+        for task in tasks:
+            task.loan = by_id[task.loan_id]
+    _annotate_compliance(tasks, now)
+    last = tasks[-1] if more else None
+    return WorklistPage(
+        tasks=tasks,
+        total=counts["total"],
+        matching=counts.get("matching", counts["total"]),
+        regulatory_today=counts["regulatory_today"],
+        next_cursor=WorklistCursor(last.tier, last.priority, last.due_by, last.pk) if last else None,
+    )
+
+
+def next_callable_task(*, user, after_task_id: int, now: datetime | None = None) -> CallTask | None:
+    """The most urgent task callable now other than `after_task_id`: where saving a call
+    goes next. Two queries at most."""
+    now = now or timezone.now()
+    callable_now = _tier_filters(now)[Tier.CALLABLE]
+    if callable_now is None:
+        return None
+    return (
+        open_tasks_for(user).filter(callable_now).exclude(pk=after_task_id).order_by("priority", "due_by", "pk").first()
+    )

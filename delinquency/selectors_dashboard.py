@@ -15,6 +15,7 @@ for bucket counts, one per period for transitions, a handful for the rest.
 """
 
 import calendar
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -22,7 +23,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -81,8 +83,31 @@ class Period:
 
 def business_date(today: date | None = None) -> date:
     """The date the dashboard is as of: the latest completed scan's business date, else today."""
-    run = ScanRun.objects.filter(status=ScanRun.Status.DONE).order_by("-business_date").values("business_date").first()
-    return run["business_date"] if run else (today or timezone.localdate())
+    return scan_state(today).as_of
+
+
+@dataclass(frozen=True)
+class ScanState:
+    """What the bucket figures depend on. Only the scan writes BucketEvents, so the figures as
+    of `as_of` stay exact until another scan finishes (or a new event is written)."""
+
+    as_of: date
+    version: str  # "" when no scan has finished: nothing to cache against
+
+
+def scan_state(today: date | None = None) -> ScanState:
+    """One query: the latest completed scan's business date, the latest finish time and the
+    newest bucket event."""
+    done = ScanRun.objects.filter(status=ScanRun.Status.DONE)
+    row = done.aggregate(
+        as_of=Max("business_date"),
+        finished=Max("finished_at"),
+        runs=Count("pk"),
+        last_event=Max(Subquery(BucketEvent.objects.order_by("-pk").values("pk")[:1])),
+    )
+    if row["as_of"] is None:
+        return ScanState(today or timezone.localdate(), "")
+    return ScanState(row["as_of"], f"{row['as_of']}:{row['finished']}:{row['runs']}:{row['last_event']}")
 
 
 def periods(as_of: date, months: int = DEFAULT_MONTHS) -> list[Period]:
@@ -193,6 +218,39 @@ def roll_cure_by_state(period: Period) -> list[RateRow]:
 def bucket_history(period_list: list[Period]) -> list[tuple[str, dict[str, int]]]:
     """(label, loans per bucket) at each period's end, oldest first. One query per period."""
     return [(p.label, bucket_counts_on(p.end)) for p in period_list]
+
+
+# Figures keyed by scan state never go stale; the timeout only frees memory.
+BUCKET_FIGURES_CACHE_SECONDS = 36 * 3600
+
+
+@dataclass
+class BucketFigures:
+    history: list[tuple[str, dict[str, int]]]
+    rates: list[RateRow]
+    state_rates: list[RateRow]
+
+
+def bucket_figures(period_list: list[Period], state: ScanState) -> BucketFigures:
+    """Bucket history, roll and cure rates by period and by state: the dashboard's heavy reads
+    (two per period over every bucket event). Computed once per scan state and kept in the
+    cache, so between nightly scans the page reads none of them; without a finished scan they
+    are computed on each request."""
+    key = ""
+    if state.version:
+        spans = ",".join(f"{p.start}/{p.end}" for p in period_list)
+        key = "dashboard-buckets:" + hashlib.sha256(f"{state.version}|{spans}".encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    figures = BucketFigures(
+        history=bucket_history(period_list),
+        rates=roll_cure_by_period(period_list),
+        state_rates=roll_cure_by_state(period_list[-1]),
+    )
+    if key:
+        cache.set(key, figures, BUCKET_FIGURES_CACHE_SECONDS)
+    return figures
 
 
 @dataclass

@@ -152,18 +152,17 @@ def roll_chart(rows: list[dash.RateRow]) -> dict | None:
 
 def _dashboard_data(values: dict) -> dict:
     today = timezone.localdate()
-    as_of = dash.business_date(today)
-    period_list = dash.periods(as_of, values["months"])
-    history = dash.bucket_history(period_list)
-    rates = dash.roll_cure_by_period(period_list)
+    state = dash.scan_state(today)
+    period_list = dash.periods(state.as_of, values["months"])
+    figures = dash.bucket_figures(period_list, state)
     stages, workouts = dash.pipeline()
     return {
         "today": today,
-        "as_of": as_of,
+        "as_of": state.as_of,
         "periods": period_list,
-        "history": history,
-        "rates": rates,
-        "state_rates": dash.roll_cure_by_state(period_list[-1]),
+        "history": figures.history,
+        "rates": figures.rates,
+        "state_rates": figures.state_rates,
         "stages": stages,
         "workouts": workouts,
         "risks": dash.deadlines_at_risk(today=today, days=values["days"]),

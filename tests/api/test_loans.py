@@ -340,3 +340,44 @@ def test_detail_follows_the_real_scan(client_for, manager):
     assert tuple(detail[k] for k in keys) == (45, 30, 30, "30-59", "2026-11-15")
     listed = client.get("/api/v1/loans/?bucket=30-59").json()["results"]
     assert [item["id"] for item in listed] == [loan_id]
+
+
+# --- Counting big lists ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_count_limit(monkeypatch):
+    """Three loans count as a big list; the count cache starts empty and is emptied after."""
+    from django.core.cache import cache
+
+    from borrowers import api
+
+    monkeypatch.setattr(api, "COUNT_EXACT_LIMIT", 2)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_big_list_counts_once_then_reuses_the_count(
+    client_for, manager, small_count_limit, django_assert_num_queries
+):
+    """Past the exact-count limit the first page counts every row; the next pages reuse that
+    count (one query fewer each) and still say how many pages there are."""
+    _loans(3)
+    client = client_for(manager)
+    with django_assert_num_queries(LOAN_LIST_QUERIES + 1):  # the capped count, then the full count
+        first = client.get("/api/v1/loans/?page_size=2").json()
+    with django_assert_num_queries(LOAN_LIST_QUERIES - 1):
+        second = client.get("/api/v1/loans/?page_size=2&page=2").json()
+    assert (first["count"], second["count"]) == (3, 3)
+    assert first["next"].endswith("/api/v1/loans/?page=2&page_size=2")
+    assert (second["next"], len(second["results"])) == (None, 1)
+
+
+def test_a_small_list_is_counted_exactly_on_every_request(client_for, manager, small_count_limit):
+    """A filtered list under the limit is never served a cached count: a new loan shows at once."""
+    _loans(3)
+    client = client_for(manager)
+    assert client.get("/api/v1/loans/?state=TX&page_size=1").json()["count"] == 0
+    LoanFactory(property__state="TX")
+    assert client.get("/api/v1/loans/?state=TX&page_size=1").json()["count"] == 1

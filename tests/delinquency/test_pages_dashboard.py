@@ -276,3 +276,35 @@ def test_dashboard_runs_the_same_queries_for_3_or_30_loans(client, manager, spec
     small = _queries(client, manager)
     _late_loans(27, specialist)
     assert _queries(client, manager) == small
+
+
+@pytest.fixture
+def empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _finished_scan(day: date, at: datetime):
+    from delinquency.models import ScanRun
+
+    return ScanRun.objects.create(business_date=day, status=ScanRun.Status.DONE, started_at=at, finished_at=at)
+
+
+def test_bucket_figures_are_read_once_per_finished_scan(client, manager, history, empty_cache):
+    """After a scan, the bucket history and rates (two reads per period) come from the cache
+    until another scan finishes; then they are recomputed and show the new events."""
+    _finished_scan(date(2026, 11, 27), datetime(2026, 11, 27, 2, 0, tzinfo=NEW_YORK))
+    first = _queries(client, manager)
+    again = _queries(client, manager)
+    assert first - again == 6 * 2 + 1  # bucket counts and transitions per period, rates by state
+    assert client.get(DASHBOARD).context["history"][-1] == (NOV, {"60-89": 1, "30-59": 1, "90-119": 1})
+
+    _events(history["L3"], (date(2026, 11, 27), "30-59", "60-89", "rolled_forward"))
+    _finished_scan(date(2026, 11, 28), datetime(2026, 11, 28, 2, 0, tzinfo=NEW_YORK))
+
+    response = client.get(DASHBOARD)
+    assert response.context["as_of"] == date(2026, 11, 28)
+    assert response.context["history"][-1] == ("Nov 1-28, 2026 (to date)", {"60-89": 2, "90-119": 1})

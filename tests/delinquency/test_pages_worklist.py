@@ -82,11 +82,7 @@ def test_tasks_in_priority_order_with_california_below_until_its_window_opens(cl
     html = response.content.decode()
     assert "Opens 11:00 AM" in html
     assert "Expires today" in html
-    assert (response.context["total"], response.context["callable_count"], response.context["regulatory_today"]) == (
-        5,
-        4,
-        2,
-    )
+    assert (response.context["total"], response.context["regulatory_today"]) == (5, 2)
 
 
 def test_row_shows_days_past_due_bucket_and_risk_reasons(client, specialist):
@@ -158,15 +154,63 @@ def test_htmx_filter_swaps_only_the_table(client, specialist):
     assert "HX-Request" in response["Vary"]
 
 
-@pytest.mark.parametrize("count", [3, 30])
-def test_worklist_runs_a_fixed_number_of_queries(client, specialist, django_assert_max_num_queries, count):
+def many_tasks(specialist, count):
+    """`count` tasks: every third in California (not callable at 5:30 there), every fifth held."""
+    made = []
     for n in range(count):
         loan = delinquent(specialist, state="CA" if n % 3 == 0 else "GA", risks=[("nsf", "NSF 3 days ago")])
-        task(loan)
+        made.append(task(loan, due_by=date(2026, 12, 1 + n % 7)))
         if n % 5 == 0:
             Hold.objects.create(loan=loan, kind=Hold.Kind.ATTORNEY, start_date=date(2026, 11, 1), reason="Counsel")
+    return made
+
+
+@pytest.mark.parametrize(("count", "shown"), [(3, 3), (30, 30), (120, 50)])
+def test_worklist_runs_a_fixed_number_of_queries(client, specialist, django_assert_max_num_queries, count, shown):
+    many_tasks(specialist, count)
     client.force_login(specialist)
-    # session + user + roles, then the selector's three reads (tasks, attempts, holds)
-    with django_assert_max_num_queries(6):
+    # session + user + roles, the counts, one read per tier (callable, later, held), then the
+    # page's loans, attempts and holds
+    with django_assert_max_num_queries(10):
         response = client.get(WORKLIST)
-    assert len(response.context["rows"]) == count
+    assert len(response.context["rows"]) == shown
+    assert response.context["total"] == count
+    with django_assert_max_num_queries(11):  # a filter adds its count
+        response = client.get(WORKLIST, {"bucket": "30-59", "reason": "regx_live_contact"})
+    assert len(response.context["rows"]) == shown
+
+
+def test_pages_follow_each_other_in_priority_order(client, specialist):
+    """Page by page, the worklist lists every task once, callable ones first, then the ones
+    that open later, then the held ones, each by reason priority, due date and id; the next
+    page's link keeps the filters and the htmx swap."""
+    made = many_tasks(specialist, 120)
+    held = {t.pk for n, t in enumerate(made) if n % 5 == 0}
+    later = {t.pk for n, t in enumerate(made) if n % 3 == 0} - held
+    client.force_login(specialist)
+
+    seen, url, pages = [], WORKLIST + "?reason=regx_live_contact", 0
+    while url:
+        response = client.get(url)
+        seen += rows(response)
+        url, pages = response.context["next_url"], pages + 1
+        if url:
+            assert "reason=regx_live_contact" in url
+            assert f'hx-get="{url.replace("&", "&amp;")}"' in response.content.decode()
+
+    def key(pk):
+        t = next(t for t in made if t.pk == pk)
+        return (2 if pk in held else 1 if pk in later else 0, t.due_by, pk)
+
+    assert pages == 3
+    assert seen == sorted((t.pk for t in made), key=key)
+    assert len(set(seen)) == 120
+
+
+def test_a_malformed_page_cursor_shows_the_first_page(client, specialist):
+    made = many_tasks(specialist, 3)
+    client.force_login(specialist)
+    response = client.get(WORKLIST, {"after": "9.x.2026-13-01.1"})
+    assert response.status_code == 200
+    assert len(rows(response)) == 3
+    assert {t.pk for t in made} == set(rows(response))

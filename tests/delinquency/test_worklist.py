@@ -175,3 +175,54 @@ def test_outsider_cannot_log_calls(db, specialist, outsider, monday_morning):
     with pytest.raises(DomainError) as err:
         call_attempt_record(actor=outsider, task_id=t.pk, outcome=CallAttempt.Outcome.NO_ANSWER)
     assert err.value.status == 403
+
+
+def test_worklist_page_reads_the_same_order_two_tasks_at_a_time(
+    db, specialist, other_specialist, monday_morning, django_assert_max_num_queries
+):
+    """The paged worklist walks the whole order of worklist_for, a page at a time, each page in
+    at most seven queries, with the same compliance annotations."""
+    from delinquency.selectors import Tier, worklist_page
+
+    early = task(LoanFactory(assigned_to=specialist), CallTask.Reason.EARLY_WARNING, date(2026, 12, 4))
+    promise = task(LoanFactory(assigned_to=specialist), CallTask.Reason.BROKEN_PROMISE, date(2026, 11, 29))
+    regx = task(LoanFactory(assigned_to=specialist), CallTask.Reason.REGX_WRITTEN_NOTICE, date(2026, 12, 1))
+    spoke_loan = LoanFactory(assigned_to=specialist)
+    attempts(spoke_loan, MON_0830 - timedelta(days=2), outcome=CallAttempt.Outcome.RIGHT_PARTY_CONTACT)
+    spoke = task(spoke_loan, CallTask.Reason.BROKEN_PROMISE, date(2026, 11, 30))
+    busy_loan = LoanFactory(assigned_to=specialist)
+    attempts(busy_loan, *(MON_0830 - timedelta(hours=20 * n + 1) for n in range(7)))
+    busy = task(busy_loan, due_by=date(2026, 12, 2))
+    california = task(LoanFactory(assigned_to=specialist, property__state="CA"), due_by=date(2026, 12, 1))
+    held_loan = LoanFactory(assigned_to=specialist)
+    Hold.objects.create(loan=held_loan, kind=Hold.Kind.CEASE_COMMUNICATION, start_date=date(2026, 11, 1), reason="x")
+    held = task(held_loan, due_by=date(2026, 11, 30))
+    task(LoanFactory(assigned_to=other_specialist))
+
+    order, tiers, after, pages = [], [], None, 0
+    while True:
+        with django_assert_max_num_queries(7):  # counts, a read per tier, loans, attempts, holds
+            page = worklist_page(user=specialist, after=after, size=2)
+        order += [t.pk for t in page.tasks]
+        tiers += [(t.tier, t.compliance.callable_now, t.compliance.blocked_reason[:8]) for t in page.tasks]
+        pages += 1
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+
+    assert order == [regx.pk, promise.pk, early.pk, california.pk, busy.pk, spoke.pk, held.pk]
+    assert order == [*[t.pk for t in worklist_for(user=specialist)][:3], california.pk, busy.pk, spoke.pk, held.pk]
+    assert tiers == [(Tier.CALLABLE, True, "")] * 3 + [(Tier.LATER, False, "Not call")] * 3 + [
+        (Tier.NO_CALLS, False, "No calls")
+    ]
+    assert (pages, page.total, page.regulatory_today) == (4, 7, 1)  # the held Reg X task, due today
+
+
+def test_next_callable_task_skips_the_one_just_logged_and_the_uncallable(db, specialist, monday_morning):
+    from delinquency.selectors import next_callable_task
+
+    first = task(LoanFactory(assigned_to=specialist), due_by=date(2026, 11, 30))
+    task(LoanFactory(assigned_to=specialist, property__state="CA"), due_by=date(2026, 11, 30))
+    second = task(LoanFactory(assigned_to=specialist), CallTask.Reason.EARLY_WARNING)
+    assert next_callable_task(user=specialist, after_task_id=first.pk) == second
+    assert next_callable_task(user=specialist, after_task_id=second.pk) == first
