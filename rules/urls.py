@@ -8,5 +8,4 @@ urlpatterns = [
     path("propose/", admin_pages.rule_propose, name="rule-propose"),
     path("<int:rule_set_id>/approve/", admin_pages.rule_approve, name="rule-approve"),
     path("<int:rule_set_id>/reject/", admin_pages.rule_reject, name="rule-reject"),
-    path("scans/", admin_pages.scan_runs, name="scan-runs"),
 ]
