@@ -33,8 +33,10 @@ def _upload_dir() -> Path:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def tape_upload(request: HttpRequest) -> HttpResponse:
-    form = TapeUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    # Bound on every POST: a post without a file must say so, not show a blank form again.
+    posted = request.method == "POST"
+    form = TapeUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         stored = _upload_dir() / f"{uuid.uuid4().hex}.csv"
         with stored.open("wb") as handle:
@@ -47,7 +49,8 @@ def tape_upload(request: HttpRequest) -> HttpResponse:
             stored.unlink(missing_ok=True)  # a rejected file is never applied; keep only its report
         return redirect("imports:run", run_id=run.pk)
     runs = ImportRun.objects.filter(kind=ImportRun.Kind.TAPE).select_related("created_by")[:RECENT_RUNS]
-    return render(request, "imports/tape_upload.html", {"form": form, "columns": COLUMNS, "runs": runs})
+    context = {"form": form, "columns": COLUMNS, "runs": runs}
+    return render(request, "imports/tape_upload.html", context, status=400 if posted else 200)
 
 
 @role_required(Role.ADMIN)
