@@ -49,8 +49,7 @@ def tape_upload(request: HttpRequest) -> HttpResponse:
             stored.unlink(missing_ok=True)  # a rejected file is never applied; keep only its report
         return redirect("imports:run", run_id=run.pk)
     runs = ImportRun.objects.filter(kind=ImportRun.Kind.TAPE).select_related("created_by")[:RECENT_RUNS]
-    context = {"form": form, "columns": COLUMNS, "runs": runs}
-    return render(request, "imports/tape_upload.html", context, status=400 if posted else 200)
+    return render(request, "imports/tape_upload.html", {"form": form, "columns": COLUMNS, "runs": runs})
 
 
 @role_required(Role.ADMIN)
