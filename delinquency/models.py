@@ -260,6 +260,8 @@ class ScanSchedule(models.Model):
 
     SINGLETON_ID = 1
 
+    # Always row 1, however it is created (a sequence would hand out 2 after a rollback).
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
     time_of_day = models.TimeField(help_text="Local time (TIME_ZONE) after which the nightly scan starts.")
     enabled = models.BooleanField(default=True, help_text="Off: beat starts no scan; 'Run scan now' still works.")
     updated_at = models.DateTimeField(auto_now=True)

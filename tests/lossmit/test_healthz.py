@@ -171,11 +171,13 @@ def test_a_broken_scan_read_still_answers(client, monkeypatch):
 
 
 @pytest.fixture
-def redis_down(settings):
+def redis_down(settings, monkeypatch):
     """The web process configured for Redis, as in production, with Redis not answering."""
     from lossmit.celery import app as celery_app
 
     settings.CELERY_BROKER_URL = CLOSED_PORT
+    # Celery reads the environment's CELERY_BROKER_URL before its own broker_url (CI sets it).
+    monkeypatch.setenv("CELERY_BROKER_URL", CLOSED_PORT)
     conf = celery_app.conf
     saved = (conf.broker_url, conf.result_backend, conf.task_always_eager, conf.broker_transport_options)
     conf.broker_url, conf.result_backend, conf.task_always_eager = CLOSED_PORT, CLOSED_PORT, False
