@@ -4,7 +4,8 @@ so they are read-only here."""
 
 from django.contrib import admin
 
-from delinquency.models import BucketEvent, CallAttempt, CallTask, Hold, LoanDelinquency, Promise, ScanRun
+from accounts.roles import Role, user_has_role
+from delinquency.models import BucketEvent, CallAttempt, CallTask, Hold, LoanDelinquency, Promise, ScanRun, ScanSchedule
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -84,3 +85,36 @@ class PromiseAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("loan__loan_number",)
     list_select_related = ("loan", "created_by")
+
+
+@admin.register(ScanSchedule)
+class ScanScheduleAdmin(admin.ModelAdmin):
+    """The one schedule row; a save goes through the service, so it is admin-only and audited
+    exactly like the scan-runs page's form."""
+
+    list_display = ("time_of_day", "enabled", "updated_by", "updated_at")
+    fields = ("time_of_day", "enabled")
+
+    # The Admin role governs, as for letter templates: the service refuses anyone else.
+    def has_module_permission(self, request) -> bool:
+        return user_has_role(request.user, Role.ADMIN)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return user_has_role(request.user, Role.ADMIN)
+
+    def has_add_permission(self, request) -> bool:
+        return user_has_role(request.user, Role.ADMIN) and not ScanSchedule.objects.exists()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return user_has_role(request.user, Role.ADMIN)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # without the row the settings' default applies; nothing to delete
+
+    def save_model(self, request, obj, form, change) -> None:
+        from delinquency.services_schedule import scan_schedule_update
+
+        saved = scan_schedule_update(
+            actor=request.user, time_of_day=form.cleaned_data["time_of_day"], enabled=form.cleaned_data["enabled"]
+        )
+        obj.pk = saved.pk

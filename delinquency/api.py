@@ -51,9 +51,14 @@ class WorklistTaskSerializer(serializers.Serializer):
         return row.risk_reasons if row else []
 
 
+# Free text has a bound, as on the pages (CallLogForm.note): a 20,000-character note is a
+# mistake or an abuse, not a note (tests/security/test_bad_input_api.py).
+NOTE_MAX_LENGTH = 2000
+
+
 class CallAttemptInSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=CallAttempt.Outcome.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
     complete = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
@@ -66,7 +71,7 @@ class HoldInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Hold.Kind.choices)
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=NOTE_MAX_LENGTH)
 
 
 class NoteInSerializer(serializers.Serializer):

@@ -273,3 +273,27 @@ class ScanRun(models.Model):
 
     def __str__(self) -> str:
         return f"Scan {self.business_date} {self.status}"
+
+
+class ScanSchedule(models.Model):
+    """When the nightly scan starts, changeable by admins at runtime (issue 3: "schedule in
+    settings, changeable by admins"). One row (pk 1); until an admin saves it the settings'
+    DELINQUENCY_SCAN_TIME applies. Celery beat ticks every few minutes and starts the day's scan
+    once this time has passed (delinquency.tasks.scan_tick), so a change needs no restart."""
+
+    SINGLETON_ID = 1
+
+    # Always row 1, however it is created (a sequence would hand out 2 after a rollback).
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    time_of_day = models.TimeField(help_text="Local time (TIME_ZONE) after which the nightly scan starts.")
+    enabled = models.BooleanField(default=True, help_text="Off: beat starts no scan; 'Run scan now' still works.")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="scan_schedule_singleton")]
+
+    def __str__(self) -> str:
+        return f"Nightly scan at {self.time_of_day:%H:%M}{'' if self.enabled else ' (off)'}"

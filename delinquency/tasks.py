@@ -91,3 +91,16 @@ def scan_finish_task(counts: list[int], as_of: str, then: list[str]) -> dict:
     if then:
         scan_business_date.delay(then[0], then[1:])
     return {"business_date": as_of, "status": run.status, "loans": run.loans_scanned, "tasks": run.task_counts}
+
+
+@shared_task(name="delinquency.scan_tick")
+def scan_tick() -> list[str]:
+    """Beat entry, every few minutes: start the day's scan once the admins' scheduled time
+    (ScanSchedule, changeable at runtime) has passed and no run exists yet for its business
+    date; a missed night is caught up. Later ticks find the run's row and do nothing."""
+    from delinquency.selectors_schedule import scan_dates_due_to_start
+
+    dates = scan_dates_due_to_start()
+    if dates:
+        scan_business_date.delay(dates[0].isoformat(), [d.isoformat() for d in dates[1:]])
+    return [d.isoformat() for d in dates]

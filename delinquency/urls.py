@@ -1,6 +1,6 @@
 from django.urls import path
 
-from delinquency.views import manager, specialist
+from delinquency.views import manager, scan_runs, specialist
 
 urlpatterns = [
     # --- specialist pages (delinquency/views/specialist.py) ---
@@ -11,4 +11,8 @@ urlpatterns = [
     path("dashboard/", manager.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.csv", manager.dashboard_export, name="dashboard-export"),
     path("reassign/", manager.reassign, name="reassign"),
+    # --- the nightly scan page, admins and managers (delinquency/views/scan_runs.py) ---
+    path("scans/", scan_runs.scan_runs, name="scan-runs"),
+    path("scans/schedule/", scan_runs.scan_schedule_edit, name="scan-schedule"),
+    path("scans/run/", scan_runs.scan_run_start, name="scan-run-now"),
 ]

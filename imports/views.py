@@ -33,8 +33,10 @@ def _upload_dir() -> Path:
 @role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def tape_upload(request: HttpRequest) -> HttpResponse:
-    form = TapeUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    # Bound on every POST: a post without a file must say so, not show a blank form again.
+    posted = request.method == "POST"
+    form = TapeUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         stored = _upload_dir() / f"{uuid.uuid4().hex}.csv"
         with stored.open("wb") as handle:

@@ -211,13 +211,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # Delinquency (issue 3): which status convention drives buckets (domain.md s.1: "MBA" or "OTS"),
-# and when the nightly scan runs, HH:MM in TIME_ZONE (admins set it with the environment).
+# and when the nightly scan runs by default, HH:MM in TIME_ZONE. Admins change the time at
+# runtime on the scan-runs page (delinquency.ScanSchedule); beat ticks every 5 minutes and the
+# tick starts the day's scan once that time has passed (delinquency.tasks.scan_tick).
 DELINQUENCY_STATUS_CONVENTION = os.environ.get("DELINQUENCY_STATUS_CONVENTION", "MBA")
 DELINQUENCY_SCAN_TIME = os.environ.get("DELINQUENCY_SCAN_TIME", "01:30")
-CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"] = {
-    "task": "delinquency.scan_nightly",
-    "schedule": crontab(hour=DELINQUENCY_SCAN_TIME.split(":")[0], minute=DELINQUENCY_SCAN_TIME.split(":")[1]),
-}
+CELERY_BEAT_SCHEDULE["delinquency-scan-tick"] = {"task": "delinquency.scan_tick", "schedule": crontab(minute="*/5")}
 # After the scan: expire unanswered offers and run the cases' dual-tracking pass.
 CELERY_BEAT_SCHEDULE["workouts-nightly"] = {"task": "workouts.nightly", "schedule": crontab(hour=1, minute=45)}
 # Early-intervention notices (1024.39(b)) for the written-notice tasks the scan queued.

@@ -47,15 +47,15 @@ class RuleChangeProposeSerializer(serializers.Serializer):
     program = serializers.ChoiceField(choices=Program.choices)
     changes = serializers.DictField(help_text='Parameters to change, e.g. {"mod_posted_rate": "6.125"}.')
     effective_date = serializers.DateField(help_text="First as-of date the new version applies to; not in the past.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)  # as ProposeForm
 
 
 class RuleChangeApproveSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class RuleChangeRejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="Why the change is rejected.")
+    reason = serializers.CharField(help_text="Why the change is rejected.", max_length=1000)  # as RejectForm
 
 
 class ParameterSpecSerializer(serializers.Serializer):

@@ -8,7 +8,6 @@ urlpatterns = [
     path("propose/", admin_pages.rule_propose, name="rule-propose"),
     path("<int:rule_set_id>/approve/", admin_pages.rule_approve, name="rule-approve"),
     path("<int:rule_set_id>/reject/", admin_pages.rule_reject, name="rule-reject"),
-    path("scans/", admin_pages.scan_runs, name="scan-runs"),
     # --- the business-day calendar (rules/views/holidays.py) ---
     path("holidays/", holidays.holidays_index, name="holidays"),
     path("holidays/add/", holidays.holidays_add, name="holiday-add"),

@@ -215,6 +215,10 @@ class ForeclosureCheckSerializer(serializers.Serializer):
 # --- Input -----------------------------------------------------------------------------------
 
 
+# Free text has a bound, as on the pages (DenyForm.reason): 2,000 characters.
+REASON_MAX_LENGTH = 2000
+
+
 class VersionedInput(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version you read; a stale one is refused (409 stale_version)."
@@ -258,7 +262,7 @@ class DocumentReceiveSerializer(VersionedInput):
 
 
 class ReasonSerializer(VersionedInput):
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True, default="", max_length=REASON_MAX_LENGTH)
 
 
 class ShortSaleInput(serializers.Serializer):
@@ -285,7 +289,7 @@ class WorkoutSubmitSerializer(VersionedInput):
 
 
 class DenySerializer(VersionedInput):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=REASON_MAX_LENGTH)
     notice_on = serializers.DateField(required=False)
 
 
@@ -299,7 +303,7 @@ class AcceptSerializer(VersionedInput):
 
 
 class RejectSerializer(VersionedInput):
-    reason = serializers.CharField(default="Borrower declined the offer.")
+    reason = serializers.CharField(default="Borrower declined the offer.", max_length=REASON_MAX_LENGTH)
     on = serializers.DateField(required=False)
 
 
@@ -313,14 +317,14 @@ class TrialReviewSerializer(serializers.Serializer):
 
 class AppealFileSerializer(serializers.Serializer):
     received_on = serializers.DateField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=REASON_MAX_LENGTH)
 
 
 class AppealDecideSerializer(serializers.Serializer):
     overturn = serializers.BooleanField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=REASON_MAX_LENGTH)
 
 
 class ForeclosureReferSerializer(serializers.Serializer):
     on = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=REASON_MAX_LENGTH)

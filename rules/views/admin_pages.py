@@ -1,6 +1,6 @@
 """The rules page (issue 5, "Admin"; users.md, Priya): each program's rules in force, their
 version history, proposing a change with an effective date, and the second person's approval
-or rejection; and the nightly scan's schedule and run history.
+or rejection. (The nightly scan's page is delinquency/views/scan_runs.py.)
 
 Thin views: rules/selectors.py reads, rules/services.py decides (admins propose, a second
 admin or a manager approves or rejects, never the proposer) and the parameter validator
@@ -10,7 +10,6 @@ admin or a manager approves or rejects, never the proposer) and the parameter va
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import Role, role_required, user_has_role
 from borrowers.forms import DomainErrorFormMixin
 from borrowers.models import Program
-from delinquency.models import CallTask, ScanRun
 from lossmit.errors import DomainError, NotFound
 from rules.models import ProgramRuleSet
 from rules.selectors import rule_set_effective, rule_set_list
@@ -29,7 +27,6 @@ from rules.services import rule_change_approve, rule_change_propose, rule_change
 from workouts.domain.parameters import DEFAULT_KEY, PARAMETER_NAMES, SPECS, Kind
 
 RULES_ROLES = (Role.ADMIN, Role.MANAGER)
-SCAN_RUNS_SHOWN = 30
 # Groups of the parameter table, in the order domain.md section 4 describes them.
 GROUPS = (
     (
@@ -298,22 +295,3 @@ def rule_reject(request: HttpRequest, rule_set_id: int) -> HttpResponse:
         return render(request, "rules/rules.html", context, status=error.status)
     messages.success(request, f"{rule_set.program} version {rule_set.version} rejected.")
     return _back(rule_set.program)
-
-
-@require_GET
-@role_required(*RULES_ROLES)
-def scan_runs(request: HttpRequest) -> HttpResponse:
-    runs = list(ScanRun.objects.order_by("-business_date")[:SCAN_RUNS_SHOWN])
-    for run in runs:
-        run.duration = (run.finished_at - run.started_at) if run.finished_at else None
-        run.tasks_total = sum(run.task_counts.values()) if run.task_counts else 0
-    return render(
-        request,
-        "rules/scans.html",
-        {
-            "runs": runs,
-            "scan_time": settings.DELINQUENCY_SCAN_TIME,
-            "time_zone": settings.TIME_ZONE,
-            "reasons": dict(CallTask.Reason.choices),
-        },
-    )

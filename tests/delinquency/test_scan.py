@@ -405,10 +405,15 @@ def test_ots_convention_setting_drives_buckets(db, specialist, today, settings):
     assert status_of(loan) == (date(2026, 11, 1), 31, 30, 30, "30-59")
 
 
-def test_nightly_scan_is_scheduled_at_one_thirty(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"]
-    assert entry["task"] == "delinquency.scan_nightly"
-    assert (entry["schedule"].hour, entry["schedule"].minute) == ({1}, {30})
+def test_nightly_scan_is_scheduled_at_one_thirty(db, settings):
+    """Beat ticks every 5 minutes; the tick starts the scan after the schedule's time, 01:30 by
+    default (admins change it at runtime: tests/delinquency/test_scan_schedule.py)."""
+    from delinquency.selectors_schedule import scan_schedule_get
+
+    entry = settings.CELERY_BEAT_SCHEDULE["delinquency-scan-tick"]
+    assert entry["task"] == "delinquency.scan_tick"
+    assert entry["schedule"].minute == set(range(0, 60, 5))
+    assert f"{scan_schedule_get().time_of_day:%H:%M}" == "01:30"
 
 
 def test_unpaid_trial_payment_gets_a_call_before_its_month_ends(db, specialist, today):

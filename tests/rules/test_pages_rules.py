@@ -1,5 +1,5 @@
 """The rules page (/rules/): rules in force, version history, proposing and approving changes;
-and the nightly scan page (/rules/scans/)."""
+and the nightly scan page (now /delinquency/scans/, tests/delinquency/test_pages_scan_runs.py)."""
 
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo

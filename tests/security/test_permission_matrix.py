@@ -53,6 +53,7 @@ Pages (GET):
   approval-*, loan-audit       login      403       403         ok       ok
   dashboard-export, reassign   login      403       403         ok       403
   team*, tape, run,
+  scan-schedule, scan-run-now,
   tape-apply, letters-templates,
   letters-template-edit        login      403       403         403      ok
   Django admin (every URL)     login      admin     admin       admin    admin
@@ -142,6 +143,9 @@ PAGES: dict[str, tuple[str, ...]] = {
     "holidays": APPROVERS,
     "holiday-add": ADMINS,
     "holiday-remove": ADMINS,
+    # delinquency/views/scan_runs.py: managers read the scan page, only admins act on it
+    "scan-schedule": ADMINS,
+    "scan-run-now": ADMINS,
     # accounts/views.py
     "team": ADMINS,
     "team-create": ADMINS,
