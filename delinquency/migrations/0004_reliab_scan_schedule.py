@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('delinquency', '0002_loandelinquency_fillfactor'),
+        ('delinquency', '0003_perf_worklist_order'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
