@@ -28,6 +28,7 @@ from letters.forms import LetterGenerateForm, LetterTemplateForm
 from letters.models import LetterTemplate
 from rules.models import ProgramRuleSet
 from rules.views.admin_pages import ProposeForm, RejectForm, value_text
+from rules.views.holidays import HolidayForm
 from tests.security.bad_input import (
     HYPOTHESIS,
     TODAY,
@@ -110,6 +111,9 @@ def _targets(world, users) -> dict[type, PageTarget]:
             "admin",
             {**propose_base, "program": "FHA_HAMP", "effective_date": "2027-04-01", "note": ""},
             {"base": rules.parameters},
+        ),
+        HolidayForm: PageTarget(
+            HolidayForm, reverse("holiday-add"), "admin", {"date": "2027-03-16", "name": "Day of Mourning"}, {}
         ),
         RejectForm: PageTarget(
             RejectForm,
@@ -228,6 +232,7 @@ TARGET_NAMES = [
     "ScanScheduleForm",
     "ProposeForm",
     "RejectForm",
+    "HolidayForm",
     "ProfileForm",
     "NewUserForm",
     "CaseOpenForm",
