@@ -152,6 +152,10 @@ class CallTask(models.Model):
         BROKEN_PROMISE = "broken_promise", "Broken promise follow-up"
         MISSED_TRIAL_PAYMENT = "missed_trial_payment", "Missed trial payment"
         CASE_DEADLINE = "case_deadline", "Case deadline"
+        # Case deadlines the scan queues calls for (delinquency/scan_task_sql.py).
+        CASE_DOCUMENTS = "case_documents", "Missing documents due"
+        OFFER_ACCEPTANCE = "offer_acceptance", "Offer awaiting acceptance"
+        APPEAL_WINDOW = "appeal_window", "Appeal window closing"
         EARLY_WARNING = "early_warning", "Early-warning outreach"
 
     class Status(models.TextChoices):
@@ -164,6 +168,13 @@ class CallTask(models.Model):
         Reason.REGX_LIVE_CONTACT,
         Reason.REGX_WRITTEN_NOTICE,
         Reason.BROKEN_PROMISE,
+    )
+    # Calls before a loss mitigation case's deadline (the borrower must act by a date).
+    CASE_REASONS = (
+        Reason.CASE_DEADLINE,
+        Reason.CASE_DOCUMENTS,
+        Reason.OFFER_ACCEPTANCE,
+        Reason.APPEAL_WINDOW,
     )
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="call_tasks")
