@@ -23,13 +23,16 @@ class LoanDelinquency(models.Model):
     days_past_due = models.PositiveIntegerField(default=0)
     mba_status = models.PositiveIntegerField(default=0)
     ots_status = models.PositiveIntegerField(default=0)
-    bucket = models.CharField(max_length=12, choices=BUCKET_CHOICES, default=Bucket.CURRENT, db_index=True)
+    bucket = models.CharField(max_length=12, choices=BUCKET_CHOICES, default=Bucket.CURRENT)
     risk_score = models.PositiveSmallIntegerField(default=0, db_index=True)
     # [{"code": "nsf", "message": "NSF return 12 days ago"}, ...] in plain words.
     risk_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name_plural = "loan delinquencies"
+        # A plain index on bucket (db_index on a CharField adds a second, LIKE-pattern index on
+        # PostgreSQL that nothing uses but that every status row written must maintain).
+        indexes = [models.Index(fields=["bucket"], name="loandelinquency_bucket")]
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.bucket} as of {self.business_date}"

@@ -139,7 +139,9 @@ def status_table_sql(d: Dialect) -> list[str]:
         if d.pg
         else f"CREATE TEMPORARY TABLE {STATUS_TABLE} AS {status_sql(d)}"
     )
-    return [drop_status_table_sql(), create]
+    # Keyed by loan: the cancellations look rows up one open task at a time.
+    index = f"CREATE UNIQUE INDEX {STATUS_TABLE}_loan ON {STATUS_TABLE} (loan_id)"
+    return [drop_status_table_sql(), create, index]
 
 
 def drop_status_table_sql() -> str:

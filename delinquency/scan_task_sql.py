@@ -22,7 +22,7 @@ answered, appeal filed, case closed, deadline passed).
 
 from datetime import date, timedelta
 
-from delinquency.models import CallTask, Hold
+from delinquency.models import CallTask
 from delinquency.scan_status_sql import (
     STATUS_TABLE,
     T_LD,
@@ -30,7 +30,6 @@ from delinquency.scan_status_sql import (
     T_PROMISE,
     T_TASK,
     WATCHLIST_SCORE,
-    hold_active,
     sql_in,
 )
 from delinquency.sql import Dialect
@@ -153,19 +152,21 @@ def cancel_sql(d: Dialect) -> list[str]:
     as_of = d.date("as_of")
     open_in_chunk = "status = 'open' AND loan_id >= %(lo)s AND loan_id < %(hi)s"
     set_cancel = f"UPDATE {T_TASK} SET status = 'cancelled', closed_at = %(now)s"
-    loan = f"SELECT 1 FROM {T_LOAN} l WHERE l.id = {T_TASK}.loan_id AND l.id >= %(lo)s AND l.id < %(hi)s"
+
+    def status_row(cond: str = "") -> str:
+        return f"EXISTS (SELECT 1 FROM {STATUS_TABLE} s WHERE s.loan_id = {T_TASK}.loan_id{cond})"
+
+    # One pass over the chunk's open tasks, first reason that applies wins:
+    # - loan_closed: paid off, liquidated or charged off (no status row: not active);
+    # - hold: under a hold that stops collection activity;
+    # - cured: nothing past due any more, the delinquency calls stop (the payment service does
+    #   this the same day too, see services.tasks_cancel_for_cured_loan).
+    under_hold = status_row(" AND s.no_tasks = 1")
+    cured = f"reason IN {sql_in(CallTask.DELINQUENCY_REASONS)} AND {status_row(f' AND s.next_due_date >= {as_of}')}"
     statements = [
-        # Paid off, liquidated or charged off: nothing left to call about.
-        f"{set_cancel}, cancel_reason = 'loan_closed' WHERE {open_in_chunk}"
-        f" AND EXISTS ({loan} AND l.status <> 'active')",
-        # Under a hold that stops collection activity.
-        f"{set_cancel}, cancel_reason = 'hold' WHERE {open_in_chunk} AND EXISTS ({loan} AND "
-        f"{hold_active(d, Hold.NO_TASK_KINDS)})",
-        # Cured: nothing past due any more; the delinquency calls stop (the payment service does
-        # this the same day too, see services.tasks_cancel_for_cured_loan).
-        f"{set_cancel}, cancel_reason = 'cured' WHERE {open_in_chunk}"
-        f" AND reason IN {sql_in(CallTask.DELINQUENCY_REASONS)}"
-        f" AND EXISTS ({loan} AND l.next_due_date >= {as_of})",
+        f"{set_cancel}, cancel_reason = CASE WHEN NOT {status_row()} THEN 'loan_closed'"
+        f" WHEN {under_hold} THEN 'hold' ELSE 'cured' END"
+        f" WHERE {open_in_chunk} AND (NOT {status_row()} OR {under_hold} OR ({cured}))"
     ]
     # Case deadlines the case no longer needs a call about.
     for reason, needs in case_needs_sql(d).items():
