@@ -23,13 +23,16 @@ class LoanDelinquency(models.Model):
     days_past_due = models.PositiveIntegerField(default=0)
     mba_status = models.PositiveIntegerField(default=0)
     ots_status = models.PositiveIntegerField(default=0)
-    bucket = models.CharField(max_length=12, choices=BUCKET_CHOICES, default=Bucket.CURRENT, db_index=True)
+    bucket = models.CharField(max_length=12, choices=BUCKET_CHOICES, default=Bucket.CURRENT)
     risk_score = models.PositiveSmallIntegerField(default=0, db_index=True)
     # [{"code": "nsf", "message": "NSF return 12 days ago"}, ...] in plain words.
     risk_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name_plural = "loan delinquencies"
+        # A plain index on bucket (db_index on a CharField adds a second, LIKE-pattern index on
+        # PostgreSQL that nothing uses but that every status row written must maintain).
+        indexes = [models.Index(fields=["bucket"], name="loandelinquency_bucket")]
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.bucket} as of {self.business_date}"
@@ -152,6 +155,10 @@ class CallTask(models.Model):
         BROKEN_PROMISE = "broken_promise", "Broken promise follow-up"
         MISSED_TRIAL_PAYMENT = "missed_trial_payment", "Missed trial payment"
         CASE_DEADLINE = "case_deadline", "Case deadline"
+        # Case deadlines the scan queues calls for (delinquency/scan_task_sql.py).
+        CASE_DOCUMENTS = "case_documents", "Missing documents due"
+        OFFER_ACCEPTANCE = "offer_acceptance", "Offer awaiting acceptance"
+        APPEAL_WINDOW = "appeal_window", "Appeal window closing"
         EARLY_WARNING = "early_warning", "Early-warning outreach"
 
     class Status(models.TextChoices):
@@ -164,6 +171,13 @@ class CallTask(models.Model):
         Reason.REGX_LIVE_CONTACT,
         Reason.REGX_WRITTEN_NOTICE,
         Reason.BROKEN_PROMISE,
+    )
+    # Calls before a loss mitigation case's deadline (the borrower must act by a date).
+    CASE_REASONS = (
+        Reason.CASE_DEADLINE,
+        Reason.CASE_DOCUMENTS,
+        Reason.OFFER_ACCEPTANCE,
+        Reason.APPEAL_WINDOW,
     )
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="call_tasks")
@@ -179,14 +193,13 @@ class CallTask(models.Model):
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # The worklist's reason rank (users.md, Maria's morning): Reg X and case deadlines, then
+    # The worklist's reason rank (users.md, Maria's morning): Reg X and case deadlines (the
+    # borrower must act by a date), then
     # broken promises, missed trial payments, early warning. Computed by the database, so the
     # scan's bulk INSERTs need not know it and the worklist index can order by it.
     priority = models.GeneratedField(
         expression=models.Case(
-            models.When(
-                reason__in=[Reason.REGX_LIVE_CONTACT, Reason.REGX_WRITTEN_NOTICE, Reason.CASE_DEADLINE], then=0
-            ),
+            models.When(reason__in=[Reason.REGX_LIVE_CONTACT, Reason.REGX_WRITTEN_NOTICE, *CASE_REASONS], then=0),
             models.When(reason=Reason.BROKEN_PROMISE, then=1),
             models.When(reason=Reason.MISSED_TRIAL_PAYMENT, then=2),
             models.When(reason=Reason.EARLY_WARNING, then=3),

@@ -30,7 +30,7 @@ AFTER_CONVERSATION = timedelta(days=7)
 REASON_PRIORITY = {
     CallTask.Reason.REGX_LIVE_CONTACT: 0,
     CallTask.Reason.REGX_WRITTEN_NOTICE: 0,
-    CallTask.Reason.CASE_DEADLINE: 0,
+    **dict.fromkeys(CallTask.CASE_REASONS, 0),
     CallTask.Reason.BROKEN_PROMISE: 1,
     CallTask.Reason.MISSED_TRIAL_PAYMENT: 2,
     CallTask.Reason.EARLY_WARNING: 3,

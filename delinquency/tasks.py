@@ -8,18 +8,32 @@ import logging
 from datetime import date
 
 from celery import Task, chord, shared_task
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 
 from delinquency import scan
 from delinquency.models import ScanRun
 
 logger = logging.getLogger(__name__)
 
+# Errors worth retrying: the database went away or said "try again". Serialization failures and
+# deadlocks are OperationalError too (psycopg's TransactionRollbackError, wrapped by Django).
+# Not DatabaseError as a whole: a ProgrammingError, IntegrityError or DataError fails the same
+# way every time, so it is recorded at once instead of being retried for minutes.
+TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+RETRY = {
+    "autoretry_for": TRANSIENT_DB_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
 
-@shared_task(name="delinquency.scan_nightly")
+
+@shared_task(name="delinquency.scan_nightly", **RETRY)
 def scan_nightly() -> list[str]:
     """Beat entry: scan every business date since the last completed scan (a missed night is
-    caught up), oldest first, one date after the other."""
+    caught up), oldest first, one date after the other. Retried on a transient database error
+    (it only reads), so a restart of the database at 01:30 does not skip the night."""
     dates = scan.dates_to_scan(scan.default_business_date())
     if dates:
         scan_business_date.delay(dates[0].isoformat(), [d.isoformat() for d in dates[1:]])
@@ -63,11 +77,7 @@ class ChunkTask(Task):
 @shared_task(
     name="delinquency.scan_chunk",
     base=ChunkTask,
-    autoretry_for=(OperationalError, InterfaceError, DatabaseError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY,
     acks_late=True,
 )
 def scan_chunk_task(as_of: str, lo: int, hi: int) -> int:
@@ -79,11 +89,7 @@ def scan_chunk_task(as_of: str, lo: int, hi: int) -> int:
     name="delinquency.scan_finish",
     # A dropped connection while assigning tasks or recording the run: retry, as the chunks do
     # (scan_finish is safe to repeat); without it the run would stay 'running' until STALE_RUN.
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY,
     acks_late=True,
 )
 def scan_finish_task(counts: list[int], as_of: str, then: list[str]) -> dict:

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='calltask',
             name='priority',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(reason__in=['regx_live_contact', 'regx_written_notice', 'case_deadline'], then=0), models.When(reason='broken_promise', then=1), models.When(reason='missed_trial_payment', then=2), models.When(reason='early_warning', then=3), default=9), output_field=models.SmallIntegerField()),
+            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(reason__in=['regx_live_contact', 'regx_written_notice', 'case_deadline', 'case_documents', 'offer_acceptance', 'appeal_window'], then=0), models.When(reason='broken_promise', then=1), models.When(reason='missed_trial_payment', then=2), models.When(reason='early_warning', then=3), default=9), output_field=models.SmallIntegerField()),
         ),
         migrations.AddIndex(
             model_name='calltask',

@@ -41,11 +41,7 @@ from workouts.selectors import case_deadlines, case_list
 from workouts.services import case_open, case_update
 
 # Reasons whose deadline is a regulation's (Reg X 1024.39, 1024.41): "due today" is urgent.
-REGULATORY_REASONS = (
-    CallTask.Reason.REGX_LIVE_CONTACT,
-    CallTask.Reason.REGX_WRITTEN_NOTICE,
-    CallTask.Reason.CASE_DEADLINE,
-)
+REGULATORY_REASONS = (CallTask.Reason.REGX_LIVE_CONTACT, CallTask.Reason.REGX_WRITTEN_NOTICE, *CallTask.CASE_REASONS)
 CONTACT_LOG_ROWS = 8
 
 
