@@ -1,6 +1,6 @@
 from django.urls import path
 
-from delinquency.views import manager, specialist
+from delinquency.views import exports, manager, specialist
 
 urlpatterns = [
     # --- specialist pages (delinquency/views/specialist.py) ---
@@ -11,4 +11,5 @@ urlpatterns = [
     path("dashboard/", manager.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.csv", manager.dashboard_export, name="dashboard-export"),
     path("reassign/", manager.reassign, name="reassign"),
+    path("worklist/export.csv", exports.worklist_export, name="worklist-export"),
 ]
