@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE["delinquency-scan-nightly"] = {
 }
 # After the scan: expire unanswered offers and run the cases' dual-tracking pass.
 CELERY_BEAT_SCHEDULE["workouts-nightly"] = {"task": "workouts.nightly", "schedule": crontab(hour=1, minute=45)}
+# Retention (audit/purge.py): idempotency keys replay a retried API post for 7 days (longer
+# than any client's retry schedule, weekends included); previewed tape uploads that nobody
+# applied are deleted after 3 days. Purged nightly at 02:30.
+IDEMPOTENCY_KEY_RETENTION_HOURS = envint("IDEMPOTENCY_KEY_RETENTION_HOURS", 7 * 24)
+TAPE_UPLOAD_RETENTION_HOURS = envint("TAPE_UPLOAD_RETENTION_HOURS", 3 * 24)
+CELERY_BEAT_SCHEDULE["purge-expired"] = {"task": "audit.purge_expired", "schedule": crontab(hour=2, minute=30)}
 # Early-intervention notices (1024.39(b)) for the written-notice tasks the scan queued.
 CELERY_BEAT_SCHEDULE["letters-early-intervention"] = {
     "task": "letters.early_intervention_nightly",
