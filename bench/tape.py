@@ -90,6 +90,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db", default="lossmit_bench_tape", help="scratch database name (dropped and recreated)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first load")
+    parser.add_argument(
+        "--per-row", action="store_true", help="also time the per-row path (the SQLite path) on a fresh database"
+    )
     args = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL", "")
     if not base_url.startswith("postgres"):
@@ -110,7 +113,29 @@ def main() -> None:
                 f"{label}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, {seconds / floor:.1f}x the bare COPY "
                 f"[run {run.status}: {run.rows_new} new, {run.rows_updated} updated, {run.rows_unchanged} unchanged]"
             )
+        if args.per_row:
+            per_row(path, args.rows, floor)
     print("load average:", Path("/proc/loadavg").read_text().strip())
+
+
+def per_row(path: Path, rows: int, floor: float) -> None:
+    """The same file through the per-row path, after emptying the loan tables."""
+    from django.db import connection
+
+    from imports import services
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE borrowers_ledgertransaction, borrowers_valuation, borrowers_phone, borrowers_loan, "
+            "borrowers_property, borrowers_borrower CASCADE"
+        )
+    services.TAPE_SET_BASED = False
+    try:
+        for label in ("per-row path, first load", "per-row path, repeat load"):
+            seconds, _run = timed_import(path, False)
+            print(f"{label}: {seconds:.1f} s, {rows / seconds:,.0f} rows/s, {seconds / floor:.1f}x the bare COPY")
+    finally:
+        services.TAPE_SET_BASED = True
 
 
 if __name__ == "__main__":

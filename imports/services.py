@@ -27,6 +27,9 @@ from imports.upsert import NEW, UNCHANGED, UPDATED, ChunkContext, LoanInput, ups
 from lossmit.errors import DomainError
 
 CHUNK_SIZE = 2000
+# PostgreSQL loads tapes set-based (imports/tape_fast.py); bench/tape.py turns this off to
+# time the per-row path against it in the same run.
+TAPE_SET_BASED = True
 PREVIEW_ROWS = 20
 
 # progress(phase, rows): phase "check" while reading the file, "apply" while loading it.
@@ -163,7 +166,7 @@ def tape_import(
     elif run.status != ImportRun.Status.PREVIEWED:
         raise DomainError("not_previewed", f"This run is {run.get_status_display().lower()}; it cannot be applied.")
 
-    if connection.vendor == "postgresql":
+    if TAPE_SET_BASED and connection.vendor == "postgresql":
         return _tape_fast(path, run, actor=actor, dry_run=dry_run, progress=progress)
     with tempfile.TemporaryFile() as handle:
         spool = _Spool(handle)
