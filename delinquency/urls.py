@@ -1,6 +1,6 @@
 from django.urls import path
 
-from delinquency.views import manager, scan_runs, specialist
+from delinquency.views import exports, manager, scan_runs, specialist
 
 urlpatterns = [
     # --- specialist pages (delinquency/views/specialist.py) ---
@@ -15,4 +15,5 @@ urlpatterns = [
     path("scans/", scan_runs.scan_runs, name="scan-runs"),
     path("scans/schedule/", scan_runs.scan_schedule_edit, name="scan-schedule"),
     path("scans/run/", scan_runs.scan_run_start, name="scan-run-now"),
+    path("worklist/export.csv", exports.worklist_export, name="worklist-export"),
 ]

@@ -15,17 +15,21 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
 from imports import freddie
 from imports.models import ImportRun
 from imports.tape import RowError, check_tape
+from imports.tape_fast import apply_tape, check_tape_fast
 from imports.upsert import NEW, UNCHANGED, UPDATED, ChunkContext, LoanInput, upsert_chunk
 from lossmit.errors import DomainError
 
 CHUNK_SIZE = 2000
+# PostgreSQL loads tapes set-based (imports/tape_fast.py); bench/tape.py turns this off to
+# time the per-row path against it in the same run.
+TAPE_SET_BASED = True
 PREVIEW_ROWS = 20
 
 # progress(phase, rows): phase "check" while reading the file, "apply" while loading it.
@@ -162,6 +166,8 @@ def tape_import(
     elif run.status != ImportRun.Status.PREVIEWED:
         raise DomainError("not_previewed", f"This run is {run.get_status_display().lower()}; it cannot be applied.")
 
+    if TAPE_SET_BASED and connection.vendor == "postgresql":
+        return _tape_fast(path, run, actor=actor, dry_run=dry_run, progress=progress)
     with tempfile.TemporaryFile() as handle:
         spool = _Spool(handle)
         check = check_tape(path, on_row=lambda n: progress("check", n), keep=spool.add)
@@ -198,6 +204,56 @@ def _tape_apply(run: ImportRun, check, spool: _Spool, *, actor, dry_run: bool, p
                 f"{run.rows_unchanged} unchanged, {run.ledger_rows} ledger row(s)"
             ),
         )
+    return run
+
+
+def _tape_fast(path: Path, run: ImportRun, *, actor, dry_run: bool, progress: Progress) -> ImportRun:
+    """PostgreSQL: the same checks, outcome and records as the per-row path, set-based
+    (imports/tape_fast.py)."""
+    check = check_tape_fast(path, on_row=lambda n: progress("check", n))
+    run.rows_total = check.rows
+    _store_errors(run, check.errors)
+    if not check.ok:
+        check.spool.close()
+        _finish(
+            run,
+            ImportRun.Status.REJECTED,
+            actor=actor,
+            action="import.tape.rejected",
+            note=f"Tape {run.file_name} rejected: {len(check.errors)} error(s) in {check.rows} row(s); nothing loaded",
+        )
+        return run
+    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        applied = apply_tape(
+            check,
+            write=not dry_run,
+            actor_id=actor_id,
+            effective_date=timezone.localdate(),
+            reference=f"tape run {run.pk}",
+            now=timezone.now(),
+            preview_rows=PREVIEW_ROWS,
+            progress=lambda n: progress("apply", n),
+        )
+        counts = applied.counts
+        run.rows_new, run.rows_updated, run.rows_unchanged = counts[NEW], counts[UPDATED], counts[UNCHANGED]
+        run.ledger_rows = applied.ledger_rows
+        run.preview = applied.preview
+        if dry_run:
+            transaction.set_rollback(True)  # classified only: drop the staging tables, write nothing
+        else:
+            _finish(
+                run,
+                ImportRun.Status.APPLIED,
+                actor=actor,
+                action="import.tape",
+                note=(
+                    f"Tape {run.file_name}: {run.rows_total} row(s), {run.rows_new} new, {run.rows_updated} "
+                    f"updated, {run.rows_unchanged} unchanged, {run.ledger_rows} ledger row(s)"
+                ),
+            )
+    if dry_run:
+        _finish(run, ImportRun.Status.PREVIEWED, actor=actor, action="", note="")
     return run
 
 

@@ -121,6 +121,11 @@ _RATE = re.compile(r"^\d{1,2}(\.\d{1,3})?$")
 _INT = re.compile(r"^\d{1,4}$")
 _ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-.]{7,20}$")  # the Phone model's own rule
+# A plain address that Django's validate_email certainly accepts; the fast check (tape_fast.py)
+# sends anything else to the full validator.
+_EMAIL_SAFE = re.compile(
+    r"^[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*@[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?:\.[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)*\.[A-Za-z]{2,20}$"
+)
 
 
 @dataclass(frozen=True)
@@ -375,6 +380,21 @@ def _columns(row: _Row) -> set[str]:
     return {name for name, value in row.values.items() if value != ""}
 
 
+def check_header(names: list[str]) -> list[RowError]:
+    """Problems with the header line (its column names, lower-cased)."""
+    errors = []
+    missing = [name for name in COLUMN_NAMES if name in REQUIRED and name not in names]
+    unknown = [name for name in names if name not in COLUMN_NAMES]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if missing:
+        errors.append(RowError(1, "", f"missing required column(s): {', '.join(missing)}"))
+    if unknown:
+        errors.append(RowError(1, "", f"unknown column(s): {', '.join(unknown)}"))
+    if duplicated:
+        errors.append(RowError(1, "", f"duplicated column(s): {', '.join(duplicated)}"))
+    return errors
+
+
 class TapeReader:
     """Reads a tape: checks the header once, then yields (line number, {column: value})."""
 
@@ -396,15 +416,7 @@ class TapeReader:
                 header_errors.append(RowError(1, "", f"unreadable header: {exc}"))
                 return
             names = [name.strip().lower() for name in header]
-            missing = [name for name in COLUMN_NAMES if name in REQUIRED and name not in names]
-            unknown = [name for name in names if name not in COLUMN_NAMES]
-            duplicated = sorted({name for name in names if names.count(name) > 1})
-            if missing:
-                header_errors.append(RowError(1, "", f"missing required column(s): {', '.join(missing)}"))
-            if unknown:
-                header_errors.append(RowError(1, "", f"unknown column(s): {', '.join(unknown)}"))
-            if duplicated:
-                header_errors.append(RowError(1, "", f"duplicated column(s): {', '.join(duplicated)}"))
+            header_errors.extend(check_header(names))
             if header_errors:
                 return
             width = len(names)

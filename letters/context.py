@@ -23,16 +23,6 @@ from workouts.domain.dates import add_months
 from workouts.domain.money import to_cents
 from workouts.models import LossMitCase, Workout
 
-# Who the borrower contacts. Operators override it with settings.LETTERS_SERVICER; the
-# defaults are the demo servicer's.
-DEFAULT_SERVICER = {
-    "name": "Lossmit Mortgage Servicing",
-    "department": "Loss Mitigation Department",
-    "address": "PO Box 1000, Atlanta, GA 30301",
-    "phone": "1-800-555-0199",
-    "hours": "Monday to Friday, 8:00 a.m. to 8:00 p.m. Eastern",
-    "website": "https://servicing.example.com/help",
-}
 # 1024.39(b)(2)(iv): the notice gives HUD's list of housing counselors and its toll-free number.
 HUD_COUNSELOR = {
     "phone": "1-800-569-4287",
@@ -90,8 +80,10 @@ NPV_INPUT_LABELS = {
 NPV_MONEY_SUFFIXES = ("balance", "escrow", "_pi", "amount", "arrears", "fees", "income", "debts", "value", "liens")
 
 
-def _servicer() -> dict[str, str]:
-    return {**DEFAULT_SERVICER, **getattr(settings, "LETTERS_SERVICER", {})}
+def servicer() -> dict[str, str]:
+    """Who the borrower contacts: settings.LETTERS_SERVICER (from the environment, with the demo
+    servicer's values as defaults)."""
+    return dict(settings.LETTERS_SERVICER)
 
 
 def mailing_address_lines(borrower) -> list[str]:
@@ -148,7 +140,7 @@ def common_context(*, loan: Loan, case: LossMitCase | None, sent_on: date) -> di
         },
         # 1024.40: the borrower's named contact at the servicer.
         "specialist": {"name": _user_name(specialist) or "our loss mitigation team"},
-        "servicer": _servicer(),
+        "servicer": servicer(),
         "hud": HUD_COUNSELOR,
     }
 
@@ -355,7 +347,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "co_borrower": None,
     "loan": {"loan_number": "1000000001", "property_address": "100 Peachtree Road", "monthly_payment": "$1,564.14"},
     "specialist": {"name": "Maria Lopez"},
-    "servicer": DEFAULT_SERVICER,
+    "servicer": dict(settings.LETTERS_SERVICER),
     "hud": HUD_COUNSELOR,
     "oldest_unpaid_due": "October 1, 2026",
     "days_delinquent": 45,

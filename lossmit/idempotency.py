@@ -13,6 +13,8 @@ gets the first response again; the payment is not posted twice. Semantics:
   `idempotency_key_reused` (IETF draft "The Idempotency-Key HTTP Header Field", section 2.7).
 - A request that failed (4xx) stores nothing: nothing changed, so a retry runs afresh and
   gets a fresh answer (the refusal may no longer apply).
+- Keys are kept for `IDEMPOTENCY_KEY_RETENTION_HOURS` (7 days by default), then purged
+  nightly (audit/purge.py); a retry after that runs afresh, as a new request.
 - Two concurrent requests with one key: the second waits on the unique index until the first
   commits, then replays its response (or gets 409 `idempotency_key_in_flight` if it cannot
   see a stored response).

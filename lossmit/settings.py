@@ -219,6 +219,22 @@ DELINQUENCY_SCAN_TIME = os.environ.get("DELINQUENCY_SCAN_TIME", "01:30")
 CELERY_BEAT_SCHEDULE["delinquency-scan-tick"] = {"task": "delinquency.scan_tick", "schedule": crontab(minute="*/5")}
 # After the scan: expire unanswered offers and run the cases' dual-tracking pass.
 CELERY_BEAT_SCHEDULE["workouts-nightly"] = {"task": "workouts.nightly", "schedule": crontab(hour=1, minute=45)}
+# Who the borrower contacts, printed on every letter (letters/context.py). The defaults are the
+# demo servicer's; a servicer sets its own with the environment.
+LETTERS_SERVICER = {
+    "name": os.environ.get("LETTERS_SERVICER_NAME", "Lossmit Mortgage Servicing"),
+    "department": os.environ.get("LETTERS_SERVICER_DEPARTMENT", "Loss Mitigation Department"),
+    "address": os.environ.get("LETTERS_SERVICER_ADDRESS", "PO Box 1000, Atlanta, GA 30301"),
+    "phone": os.environ.get("LETTERS_SERVICER_PHONE", "1-800-555-0199"),
+    "hours": os.environ.get("LETTERS_SERVICER_HOURS", "Monday to Friday, 8:00 a.m. to 8:00 p.m. Eastern"),
+    "website": os.environ.get("LETTERS_SERVICER_WEBSITE", "https://servicing.example.com/help"),
+}
+# Retention (audit/purge.py): idempotency keys replay a retried API post for 7 days (longer
+# than any client's retry schedule, weekends included); previewed tape uploads that nobody
+# applied are deleted after 3 days. Purged nightly at 02:30.
+IDEMPOTENCY_KEY_RETENTION_HOURS = envint("IDEMPOTENCY_KEY_RETENTION_HOURS", 7 * 24)
+TAPE_UPLOAD_RETENTION_HOURS = envint("TAPE_UPLOAD_RETENTION_HOURS", 3 * 24)
+CELERY_BEAT_SCHEDULE["purge-expired"] = {"task": "audit.purge_expired", "schedule": crontab(hour=2, minute=30)}
 # Early-intervention notices (1024.39(b)) for the written-notice tasks the scan queued.
 CELERY_BEAT_SCHEDULE["letters-early-intervention"] = {
     "task": "letters.early_intervention_nightly",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workouts.views import approvals, specialist
+from workouts.views import approvals, exports, specialist
 
 urlpatterns = [
     # --- specialist pages (workouts/views/specialist.py) ---
@@ -13,6 +13,7 @@ urlpatterns = [
     path("loans/<int:loan_id>/summary/", specialist.loan_workouts_summary, name="loan-workouts"),
     # --- manager pages (workouts/views/approvals.py) ---
     path("approvals/", approvals.queue, name="approvals"),
+    path("approvals/export.csv", exports.approvals_export, name="approvals-export"),
     path("approvals/<int:workout_id>/", approvals.review, name="approval-review"),
     path("approvals/<int:workout_id>/approve/", approvals.approve, name="approval-approve"),
     path("approvals/<int:workout_id>/deny/", approvals.deny, name="approval-deny"),

@@ -51,7 +51,9 @@ Pages (GET):
   dashboard, rules, rule-*,
   scan-runs, approvals,
   approval-*, loan-audit       login      403       403         ok       ok
-  dashboard-export, reassign   login      403       403         ok       403
+  dashboard-export, reassign,
+  worklist-export              login      403       403         ok       403
+  approvals-export             login      403       403         ok       ok
   team*, tape, run,
   scan-schedule, scan-run-now,
   tape-apply, letters-templates,
@@ -133,6 +135,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "dashboard": APPROVERS,
     "dashboard-export": MANAGERS,
     "reassign": MANAGERS,
+    "worklist-export": MANAGERS,
     # rules/views/admin_pages.py: admins propose, managers approve; both read
     "rules": APPROVERS,
     "rule-propose": APPROVERS,
@@ -164,6 +167,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "approval-review": APPROVERS,
     "approval-approve": APPROVERS,
     "approval-deny": APPROVERS,
+    "approvals-export": APPROVERS,
     # letters/views.py
     "letters-loan": STAFF,
     "letters-send": WORKERS,
