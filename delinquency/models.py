@@ -280,6 +280,9 @@ class ScanRun(models.Model):
     task_counts = models.JSONField(default=dict, blank=True, help_text="Tasks queued this date, by reason.")
     tasks_assigned = models.PositiveIntegerField(default=0)
     failures = models.JSONField(default=list, blank=True)
+    # When the beat tick started the jobs that read the scan's output (early-intervention
+    # letters, the workouts' nightly pass): once per run, after it finished.
+    followups_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-business_date"]

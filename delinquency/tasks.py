@@ -109,4 +109,33 @@ def scan_tick() -> list[str]:
     dates = scan_dates_due_to_start()
     if dates:
         scan_business_date.delay(dates[0].isoformat(), [d.isoformat() for d in dates[1:]])
+    scan_followups_start()
     return [d.isoformat() for d in dates]
+
+
+def scan_followups_start() -> date | None:
+    """Once the latest business date's run has finished (done, or failed with part of the tasks
+    queued), start the jobs that read what it queued: the early-intervention notices for its
+    written-notice tasks (1024.39(b)) and the workouts' nightly pass. They follow the scan
+    whatever time admins schedule it, once per run (the row is claimed by a conditional
+    UPDATE, so two ticks cannot both start them). Returns the business date followed up."""
+    from django.utils import timezone
+
+    from letters.tasks import letters_early_intervention_task
+    from workouts.tasks import workouts_nightly_task
+
+    run = (
+        ScanRun.objects.filter(finished_at__isnull=False, followups_started_at__isnull=True)
+        .order_by("-business_date")
+        .first()
+    )
+    if run is None or run.business_date != scan.default_business_date():
+        return None
+    claimed = ScanRun.objects.filter(pk=run.pk, followups_started_at__isnull=True).update(
+        followups_started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    letters_early_intervention_task.delay()
+    workouts_nightly_task.delay()
+    return run.business_date

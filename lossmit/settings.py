@@ -217,8 +217,10 @@ CELERY_BEAT_SCHEDULE: dict = {}
 DELINQUENCY_STATUS_CONVENTION = os.environ.get("DELINQUENCY_STATUS_CONVENTION", "MBA")
 DELINQUENCY_SCAN_TIME = os.environ.get("DELINQUENCY_SCAN_TIME", "01:30")
 CELERY_BEAT_SCHEDULE["delinquency-scan-tick"] = {"task": "delinquency.scan_tick", "schedule": crontab(minute="*/5")}
-# After the scan: expire unanswered offers and run the cases' dual-tracking pass.
-CELERY_BEAT_SCHEDULE["workouts-nightly"] = {"task": "workouts.nightly", "schedule": crontab(hour=1, minute=45)}
+# After the scan, whenever admins schedule it, the tick that sees the day's run finished starts
+# the early-intervention notices (1024.39(b)) for the written-notice tasks it queued and the
+# workouts' nightly pass (expire unanswered offers, judge trial payments), once per run
+# (delinquency.tasks.scan_followups_start).
 # Who the borrower contacts, printed on every letter (letters/context.py). The defaults are the
 # demo servicer's; a servicer sets its own with the environment.
 LETTERS_SERVICER = {
@@ -235,11 +237,6 @@ LETTERS_SERVICER = {
 IDEMPOTENCY_KEY_RETENTION_HOURS = envint("IDEMPOTENCY_KEY_RETENTION_HOURS", 7 * 24)
 TAPE_UPLOAD_RETENTION_HOURS = envint("TAPE_UPLOAD_RETENTION_HOURS", 3 * 24)
 CELERY_BEAT_SCHEDULE["purge-expired"] = {"task": "audit.purge_expired", "schedule": crontab(hour=2, minute=30)}
-# Early-intervention notices (1024.39(b)) for the written-notice tasks the scan queued.
-CELERY_BEAT_SCHEDULE["letters-early-intervention"] = {
-    "task": "letters.early_intervention_nightly",
-    "schedule": crontab(hour=1, minute=40),
-}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
