@@ -29,6 +29,12 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=extracted))
             Profile.objects.get_or_create(user=self)
 
+    @factory.post_generation
+    def manager(self, create, extracted, **kwargs):
+        """`manager=<user>`: who this person reports to (their team, accounts/policy.py)."""
+        if create and extracted:
+            Profile.objects.update_or_create(user=self, defaults={"manager": extracted})
+
 
 class BorrowerFactory(factory.django.DjangoModelFactory):
     class Meta:
