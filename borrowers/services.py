@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from accounts.roles import PAYMENT_ROLES, user_has_role
+from accounts.policy import Action, check
+from accounts.roles import Role, user_has_role
 from audit.services import audit_record
 from borrowers import posting
 from borrowers.models import LedgerTransaction, Loan
@@ -152,11 +153,6 @@ def _lock_loan(loan_id: int) -> Loan:
         raise NotFound("loan_not_found", "No such loan.") from None
 
 
-def _require_payment_role(actor) -> None:
-    if not user_has_role(actor, *PAYMENT_ROLES):
-        raise PermissionRefused("forbidden", "Only specialists and managers may post or return payments.")
-
-
 def ledger_open(*, loan: Loan, actor=None, effective_date: date | None = None) -> LedgerTransaction:
     """Write the boarding row that makes the ledger sum to the loan's opening balances.
 
@@ -252,14 +248,15 @@ def payment_post(
 ) -> LedgerTransaction:
     """Post a borrower payment received `received_on` (default today).
 
-    Preconditions: the actor is a specialist or manager; the loan is active; the amount is a
+    Preconditions: the actor is a specialist or manager, on any loan (whoever takes the
+    borrower's call takes the payment: accounts/policy.py); the loan is active; the amount is a
     positive number of cents no larger than the payoff. Side effects: late charges due by the
     payment date are assessed first, then the payment's ledger rows are written, the loan's
     balances and next due date move, and one audit record describes the change; if the loan is
     no longer past due, its open delinquency call tasks are cancelled in the same transaction.
     Returns the payment's ledger row (its applications hang off it as `applications`).
     """
-    _require_payment_role(actor)
+    check(actor, Action.PAYMENT, doing="post payments")
     posting.validate_amount(amount)
     received_on = _as_date(received_on, "received_on") or timezone.localdate()
     if received_on > timezone.localdate():
@@ -270,6 +267,7 @@ def payment_post(
             fields={"received_on": ["Enter today or an earlier date."]},
         )
     loan = _lock_loan(loan_id)
+    check(actor, Action.PAYMENT, loan=loan, doing="post payments")
     if not loan.is_active:
         raise DomainError(
             "loan_not_active", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}; it takes no payments."
@@ -328,7 +326,7 @@ def payment_reverse_nsf(
     never arrived. Late charges that fall due because of the return are then assessed.
     Returns the NSF reversal row of the returned payment.
     """
-    _require_payment_role(actor)
+    check(actor, Action.WORK, doing="return payments")
     today = timezone.localdate()
     returned_on = _as_date(returned_on, "returned_on") or today
     if returned_on > today:
@@ -340,6 +338,8 @@ def payment_reverse_nsf(
         )
     target = live_payment_row(payment_id)
     loan = _lock_loan(target.loan_id)
+    # A return is account work for the loan's owner or their manager, not an inbound-call task.
+    check(actor, Action.WORK, loan=loan, doing="return payments")
     target = live_payment_row(payment_id, loan.pk)  # re-read under the lock
     if returned_on < target.effective_date:
         raise DomainError(
@@ -423,10 +423,7 @@ def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | 
     given; `on` is not in the future; the loan is active. Side effects: one fee ledger row, the
     loan's fees outstanding, one audit record.
     """
-    from accounts.roles import Role
-
-    if not user_has_role(actor, Role.MANAGER):
-        raise PermissionRefused("forbidden", "Only managers may assess fees.")
+    check(actor, Action.SUPERVISE, doing="assess fees")
     posting.validate_amount(amount)
     if not reason.strip():
         raise DomainError("reason_required", "Say what the fee is for.", status=400, fields={"reason": ["Required."]})
@@ -440,6 +437,7 @@ def fee_assess(*, actor, loan_id: int, amount: Decimal, reason: str, on: date | 
             fields={"on": ["Enter today or earlier."]},
         )
     loan = _lock_loan(loan_id)
+    check(actor, Action.SUPERVISE, loan=loan, doing="assess fees")
     if not loan.is_active:
         # Nothing would ever collect it: a closed loan takes no payments.
         raise DomainError(
@@ -737,8 +735,6 @@ def _duplicate(number: str) -> DomainError:
 
 
 def _require_board_role(actor) -> None:
-    from accounts.roles import Role
-
     if not user_has_role(actor, Role.ADMIN, Role.MANAGER):
         raise PermissionRefused("forbidden", "Only managers and admins may board loans.")
 

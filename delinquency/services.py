@@ -10,16 +10,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import PAYMENT_ROLES, Role, user_has_role
+from accounts.policy import Action, allows, check
 from audit.services import audit_record
 from borrowers.models import Loan
 from delinquency.models import CallAttempt, CallTask, Hold, Promise
-from lossmit.errors import BadInput, DomainError, NotFound, PermissionRefused
-
-
-def _require(actor, *roles: str, message: str) -> None:
-    if not user_has_role(actor, *roles):
-        raise PermissionRefused("forbidden", message)
+from lossmit.errors import BadInput, DomainError, NotFound
 
 
 def _loan(loan_id: int, *, lock: bool = False) -> Loan:
@@ -81,9 +76,13 @@ def _hold_dict(hold: Hold) -> dict:
 
 @transaction.atomic
 def hold_create(*, actor, loan_id: int, kind: str, start_date: date, reason: str, end_date: date | None = None) -> Hold:
-    """Put a loan under a hold. Specialists and managers. A hold that stops collection activity
-    and is in force today cancels the loan's open call tasks at once (reason "hold")."""
-    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may place holds.")
+    """Put a loan under a hold. Specialists and managers: a no-call hold (bankruptcy, cease
+    request, attorney, REO) on any loan, since the law stops contact the moment whoever took the
+    call learns of it; relief holds (forbearance, disaster, SCRA, foreclosure) on their caseload.
+    A hold that stops collection activity and is in force today cancels the loan's open call
+    tasks at once (reason "hold")."""
+    action = Action.PROTECTIVE_HOLD if kind in Hold.NO_CALL_KINDS else Action.WORK
+    check(actor, action, doing="place holds")
     if kind not in Hold.Kind.values:
         raise BadInput("invalid_kind", "Unknown hold kind.", fields={"kind": ["Choose a valid kind."]})
     if not reason.strip():
@@ -91,6 +90,7 @@ def hold_create(*, actor, loan_id: int, kind: str, start_date: date, reason: str
     if end_date is not None and end_date < start_date:
         raise BadInput("invalid_dates", "The hold cannot end before it starts.", fields={"end_date": ["Too early."]})
     loan = _loan(loan_id, lock=True)
+    check(actor, action, loan=loan, doing=f"place a {kind.replace('_', ' ')} hold")
     hold = Hold.objects.create(
         loan=loan, kind=kind, start_date=start_date, end_date=end_date, reason=reason.strip(), created_by=actor
     )
@@ -112,11 +112,12 @@ def hold_create(*, actor, loan_id: int, kind: str, start_date: date, reason: str
 def hold_release(*, actor, hold_id: int, on: date | None = None, note: str = "") -> Hold:
     """End a hold on `on` (default today; the hold covers up to the day before). Managers only:
     lifting a bankruptcy stay or a cease request wrongly is a violation, so a second person acts."""
-    _require(actor, Role.MANAGER, message="Only managers may release holds.")
+    check(actor, Action.SUPERVISE, doing="release holds")
     on = on or timezone.localdate()
-    hold = Hold.objects.select_for_update().filter(pk=hold_id).first()
+    hold = Hold.objects.select_for_update(of=("self",)).select_related("loan").filter(pk=hold_id).first()
     if hold is None:
         raise NotFound("hold_not_found", "No such hold.")
+    check(actor, Action.SUPERVISE, loan=hold.loan, doing="release holds")
     if hold.released_at is not None:
         raise DomainError("already_released", "This hold has already been released.")
     before = _hold_dict(hold)
@@ -142,7 +143,7 @@ def promise_create(
 ) -> Promise:
     """Record a borrower's promise to pay. The nightly scan judges it kept or broken by the
     payments posted from today through the promised date plus the grace days."""
-    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may record promises.")
+    check(actor, Action.WORK, doing="record promises")
     created_on = created_on or timezone.localdate()
     if not isinstance(amount, Decimal) or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise BadInput("invalid_amount", "The amount must be a positive number of cents.", fields={"amount": ["Bad."]})
@@ -151,6 +152,7 @@ def promise_create(
             "invalid_date", "A promise cannot be dated in the past.", fields={"promised_date": ["Too early."]}
         )
     loan = _loan(loan_id)
+    check(actor, Action.WORK, loan=loan, doing="record promises")
     promise = Promise.objects.create(
         loan=loan, amount=amount, promised_date=promised_date, created_on=created_on, created_by=actor
     )
@@ -177,27 +179,36 @@ def call_attempt_record(
     """Log a call attempt on a task. Refused when the call is not allowed now (outside 8:00-21:00
     local, 7 attempts in 7 days, within 7 days after a conversation, a no-call hold): the
     queue's compliance rules are enforced here too, not only shown. A right-party contact
-    completes the task unless `complete` says otherwise."""
+    completes the task unless `complete` says otherwise.
+
+    Anyone who works loans logs a call on any loan (an inbound call reaches whoever answers,
+    and the conversation must count for the no-call window); completing the task is work on
+    the loan, so on another's caseload the task stays open for its owner, and asking for it
+    (`complete=True`) is refused."""
     from delinquency.selectors import call_compliance
 
-    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may log calls.")
+    check(actor, Action.CONTACT, doing="log calls")
     if outcome not in CallAttempt.Outcome.values:
         raise BadInput("invalid_outcome", "Unknown call outcome.", fields={"outcome": ["Choose a valid outcome."]})
     at = at or timezone.now()
     task = CallTask.objects.select_for_update().select_related("loan").filter(pk=task_id).first()
     if task is None:
         raise NotFound("task_not_found", "No such task.")
+    check(actor, Action.CONTACT, loan=task.loan, doing="log calls")
+    may_complete = allows(actor, Action.WORK, task.loan)
+    if complete and not may_complete:
+        check(actor, Action.WORK, loan=task.loan, doing="complete this task")
     if task.status != CallTask.Status.OPEN:
         raise DomainError("task_closed", "This task is no longer open.")
     _loan(task.loan_id, lock=True)  # serialise attempts on one loan: the 7-in-7 count must hold
-    check = call_compliance(loan_id=task.loan_id, now=at)
-    if not check.callable_now:
-        raise DomainError("not_callable", check.blocked_reason)
+    compliance = call_compliance(loan_id=task.loan_id, now=at)
+    if not compliance.callable_now:
+        raise DomainError("not_callable", compliance.blocked_reason)
     attempt = CallAttempt.objects.create(
         loan_id=task.loan_id, task=task, at=at, outcome=outcome, made_by=actor, note=note
     )
     if complete is None:
-        complete = outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT
+        complete = outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT and may_complete
     if complete:
         task.status = CallTask.Status.DONE
         task.closed_at = at
@@ -216,10 +227,12 @@ def call_attempt_record(
 @transaction.atomic
 def call_task_complete(*, actor, task_id: int, note: str = "") -> CallTask:
     """Mark a task done (a written notice sent, a case deadline met)."""
-    _require(actor, *PAYMENT_ROLES, message="Only specialists and managers may complete tasks.")
-    task = CallTask.objects.select_for_update().filter(pk=task_id).first()
+    check(actor, Action.WORK, doing="complete tasks")
+    # Lock the task only (of self): the loan is read for its owner, not changed.
+    task = CallTask.objects.select_for_update(of=("self",)).select_related("loan").filter(pk=task_id).first()
     if task is None:
         raise NotFound("task_not_found", "No such task.")
+    check(actor, Action.WORK, loan=task.loan, doing="complete this task")
     if task.status != CallTask.Status.OPEN:
         raise DomainError("task_closed", "This task is no longer open.")
     task.status = CallTask.Status.DONE

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import Role, user_has_role
+from accounts.policy import Action, check, reports_to
+from accounts.roles import Role
 from audit.services import audit_record
 from borrowers.models import Loan
 from delinquency.models import CallTask
@@ -46,7 +47,8 @@ def loans_reassign(*, actor, loan_ids: list[int], to_user_ids: list[int], from_u
     """Move `loan_ids` to the specialists `to_user_ids`, split evenly in turn (loan order by
     loan number: the first to the first person, the second to the second, ...).
 
-    Preconditions: the actor is a Manager; at least one loan and at most MAX_LOANS_PER_ACTION;
+    Preconditions: the actor is a Manager; every loan is on their team's caseload and every
+    target reports to them (accounts/policy.py); at least one loan and at most MAX_LOANS_PER_ACTION;
     targets are active specialists; with `from_user_id`, every loan is still assigned to that
     person (someone else may have moved it since the page was read: refused, stale_assignment),
     and the source is not a target.
@@ -54,8 +56,7 @@ def loans_reassign(*, actor, loan_ids: list[int], to_user_ids: list[int], from_u
     assignee change; one audit row per loan with before and after. Returns
     {user_id: [loan ids]} of what moved where. A refusal changes nothing.
     """
-    if not user_has_role(actor, Role.MANAGER):
-        raise PermissionRefused("forbidden", "Only managers may reassign loans.")
+    check(actor, Action.SUPERVISE, doing="reassign loans")
     ids = sorted({int(i) for i in loan_ids})
     if not ids:
         raise BadInput("loans_required", "Select the loans to move.", fields={"loans": ["Select at least one loan."]})
@@ -64,6 +65,13 @@ def loans_reassign(*, actor, loan_ids: list[int], to_user_ids: list[int], from_u
             "too_many", f"Move at most {MAX_LOANS_PER_ACTION} loans at once.", fields={"loans": ["Too many."]}
         )
     targets = _targets(to_user_ids)
+    # Within the team: a manager hands loans only to people who report to them (accounts/policy.py).
+    outside = [t for t in targets if t.pk != actor.pk and not reports_to(t.pk, actor.pk)]
+    if outside:
+        names = ", ".join(t.get_full_name() or t.get_username() for t in outside)
+        raise PermissionRefused(
+            "not_your_team", f"Not on your team: {names}. Reassign only to people who report to you."
+        )
     if from_user_id is not None and any(t.pk == int(from_user_id) for t in targets):
         raise BadInput(
             "same_person", "The loans already belong to that specialist.", fields={"to_users": ["Choose others."]}
@@ -71,6 +79,9 @@ def loans_reassign(*, actor, loan_ids: list[int], to_user_ids: list[int], from_u
     loans = list(Loan.objects.select_for_update().filter(pk__in=ids).order_by("loan_number", "id"))
     if len(loans) != len(ids):
         raise DomainError("loan_not_found", "Some of the selected loans no longer exist. Reload and try again.")
+    # One check per current owner, not per loan: a whole caseload moves in one action.
+    for loan in {loan.assigned_to_id: loan for loan in loans}.values():
+        check(actor, Action.SUPERVISE, loan=loan, doing="reassign it")
     if from_user_id is not None:
         moved = [loan.loan_number for loan in loans if loan.assigned_to_id != int(from_user_id)]
         if moved:

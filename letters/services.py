@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.policy import Action, check
 from accounts.roles import STAFF_ROLES, Role, user_has_role
 from audit.services import audit_record
 from borrowers.models import Loan
@@ -49,10 +50,11 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _require_sender(actor) -> None:
-    # actor None is the nightly job; a person must hold a case-working role.
-    if actor is not None and not user_has_role(actor, *LETTER_ROLES):
-        raise PermissionRefused("forbidden", "Only Lossmit staff may send letters.")
+def _require_sender(actor, loan: Loan | None = None) -> None:
+    # actor None is the nightly job; a person must hold a Lossmit role and, with the loan known,
+    # have it on their caseload (admins, who send denials as senior approvers, any loan).
+    if actor is not None:
+        check(actor, Action.LETTER, loan=loan, doing="send letters")
 
 
 def active_template(kind: str) -> LetterTemplate:
@@ -138,6 +140,7 @@ def letter_generate(
             "future_date", "A letter cannot be sent in the future.", fields={"sent_on": ["Enter today or earlier."]}
         )
     loan, case, workout = _resolve(kind=kind, case=case, loan=loan, workout=workout)
+    _require_sender(actor, loan)
     template = active_template(kind)
     values = _context(kind, loan, case, workout, sent_on)
     subject = render_text(template.subject, values, field="subject")

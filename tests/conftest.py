@@ -10,18 +10,20 @@ from tests.factories import LoanFactory, UserFactory
 
 
 @pytest.fixture
-def specialist(db):
-    return UserFactory(username="maria", first_name="Maria", role=Role.SPECIALIST)
-
-
-@pytest.fixture
-def other_specialist(db):
-    return UserFactory(username="sam", first_name="Sam", role=Role.SPECIALIST)
-
-
-@pytest.fixture
 def manager(db):
+    """Dev manages the team Maria and Sam are on (Profile.manager): he acts on their loans."""
     return UserFactory(username="dev", first_name="Dev", role=Role.MANAGER)
+
+
+@pytest.fixture
+def specialist(db, manager):
+    return UserFactory(username="maria", first_name="Maria", role=Role.SPECIALIST, manager=manager)
+
+
+@pytest.fixture
+def other_specialist(db, manager):
+    """On Maria's team; their loans are another caseload to her (accounts/policy.py)."""
+    return UserFactory(username="sam", first_name="Sam", role=Role.SPECIALIST, manager=manager)
 
 
 @pytest.fixture

@@ -26,8 +26,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            # get_or_create: a test that asks for a persona by name (request.getfixturevalue)
+            # declares no database up front, so conftest's migration-rows check skipped it.
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
             Profile.objects.get_or_create(user=self)
+
+    @factory.post_generation
+    def manager(self, create, extracted, **kwargs):
+        """`manager=<user>`: who this person reports to (their team, accounts/policy.py)."""
+        if create and extracted:
+            Profile.objects.update_or_create(user=self, defaults={"manager": extracted})
 
 
 class BorrowerFactory(factory.django.DjangoModelFactory):

@@ -107,8 +107,9 @@ def test_manager_cannot_approve_own_submission(page, live_server, manager, morni
 
 
 def test_dashboard_and_reassigning_a_caseload_in_one_action(page, live_server, specialist, manager, morning):
-    sam = UserFactory(username="sam", first_name="Sam", last_name="Ortiz", role="Specialist")
-    luis = UserFactory(username="luis", first_name="Luis", last_name="Vega", role="Specialist")
+    # Dev's team: a manager reassigns only to people who report to him.
+    sam = UserFactory(username="sam", first_name="Sam", last_name="Ortiz", role="Specialist", manager=manager)
+    luis = UserFactory(username="luis", first_name="Luis", last_name="Vega", role="Specialist", manager=manager)
     loans = []
     for i in range(6):
         loan = LoanFactory(assigned_to=specialist, loan_number=f"40000000{i:02d}", next_due_date=date(2026, 10, 1))

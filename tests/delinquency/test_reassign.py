@@ -24,8 +24,9 @@ REASSIGN = reverse("reassign")
 
 
 @pytest.fixture
-def luis(db):
-    return UserFactory(username="luis", first_name="Luis", role=Role.SPECIALIST)
+def luis(db, manager):
+    """On Dev's team with Maria and Sam: a manager reassigns within the team."""
+    return UserFactory(username="luis", first_name="Luis", role=Role.SPECIALIST, manager=manager)
 
 
 @pytest.fixture

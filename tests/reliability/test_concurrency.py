@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from accounts.models import Profile
 from accounts.roles import Role
 from audit.models import AuditEvent
 from borrowers import services as borrower_services
@@ -117,25 +118,27 @@ def case(frozen_march, specialist):
 
 
 @pytest.fixture
-def second_manager(db):
-    return UserFactory(username="ana", first_name="Ana", role=Role.MANAGER)
+def second_manager(db, manager):
+    """Ana heads the team Dev runs (Dev reports to her), so she too decides Maria's workouts."""
+    ana = UserFactory(username="ana", first_name="Ana", role=Role.MANAGER)
+    Profile.objects.filter(user=manager).update(manager=ana)
+    return ana
 
 
-def test_conflicting_case_edits_from_one_version_keep_the_first(case, specialist, other_specialist, monkeypatch):
-    """Two people edit a case they both read at version v: one save wins, the other is refused
-    with stale_version and writes nothing, and the winner's change is intact."""
+def test_conflicting_case_edits_from_one_version_keep_the_first(case, specialist, manager, monkeypatch):
+    """Two people edit a case they both read at version v (Maria and her manager, the two who
+    may work her case): one save wins, the other is refused with stale_version and writes
+    nothing, and the winner's change is intact."""
     version = LossMitCase.objects.get(pk=case.pk).version
     audits_before = AuditEvent.objects.filter(action="case.update").count()
     monkeypatch.setattr(case_services, "lock_case", Overlap(case_services.lock_case))
-    edits = {"maria": "Job loss", "sam": "Medical bills"}
+    edits = {"maria": "Job loss", "dev": "Medical bills"}
 
     outcomes = run_concurrently(
         lambda: services.case_update(
             actor=specialist, case_id=case.pk, version=version, hardship_reason=edits["maria"]
         ),
-        lambda: services.case_update(
-            actor=other_specialist, case_id=case.pk, version=version, hardship_reason=edits["sam"]
-        ),
+        lambda: services.case_update(actor=manager, case_id=case.pk, version=version, hardship_reason=edits["dev"]),
     )
 
     refusal = _refusal(outcomes)

@@ -21,14 +21,16 @@ Any 5xx fails, whoever asks.
 
 Reads across caseloads. The team reads every loan: a specialist opens any loan's page, ledger,
 delinquency activity, cases, workouts, letters and the what-if panel, whoever it is assigned to
-(a borrower who calls in reaches whoever answers, and colleagues cover for each other). The
-fixture's loan belongs to another specialist (Sam) so the matrix proves Maria's reads across
-caseloads. Acting is restricted by role in the services: specialists and managers post
-payments, promises, holds, calls and case work; only managers (within their delegated limit,
-never on their own submission) and admins approve workouts; only admins propose rule changes,
-and admins or managers (not the proposer) approve them; only admins issue tokens, manage people
-and load tapes; only managers export and reassign. A specialist logs calls only on tasks on
-their own worklist (another's task sends them back to it). Admins configure; they do not post money.
+(a borrower who calls in reaches whoever answers, and colleagues cover for each other):
+test_specialist_reads_another_specialists_loan moves the loan to Sam to prove it. Acting is
+restricted by role here, and by caseload in test_caseload_matrix.py (accounts/policy.py): the
+fixture's loan is Maria's and she reports to Dev, so the columns below are each role on its own
+caseload. Specialists and managers post payments, promises, holds, calls and case work; only
+managers (within their delegated limit, never on their own submission) and admins approve
+workouts; only admins propose rule changes, and admins or managers (not the proposer) approve
+them; only admins issue tokens, manage people and load tapes; only managers export and
+reassign. A specialist logs calls only on tasks on their own worklist (another's task sends
+them back to it). Admins configure; they do not post money.
 
 Pages (GET):
 
@@ -254,7 +256,7 @@ MOD_TERMS = {"interest_rate": "6.500", "term_months": 480, "capitalized_balance"
 
 @dataclass
 class World:
-    """One of every object a URL can name, on a loan that belongs to neither Maria nor Dev."""
+    """One of every object a URL can name, on Maria's loan (Dev manages her)."""
 
     loan: object
     borrower: object
@@ -287,28 +289,28 @@ def users(specialist, other_specialist, manager, admin_user, outsider):
 
 
 @pytest.fixture
-def world(frozen, users, other_specialist, manager, admin_user) -> World:
-    loan = LoanFactory(assigned_to=other_specialist, next_due_date=date(2026, 12, 1))
-    payment = payment_post(actor=other_specialist, loan_id=loan.pk, amount=Decimal("100.00"))
+def world(frozen, users, specialist, other_specialist, manager, admin_user) -> World:
+    """Maria's loan, on Dev's team: the role columns say what each role may do where its
+    caseload allows; test_caseload_matrix.py runs the writes on others' and other teams' loans."""
+    loan = LoanFactory(assigned_to=specialist, next_due_date=date(2026, 12, 1))
+    payment = payment_post(actor=specialist, loan_id=loan.pk, amount=Decimal("100.00"))
     hold = hold_create(
-        actor=other_specialist, loan_id=loan.pk, kind="disaster", start_date=TODAY.date(), reason="County declared"
+        actor=specialist, loan_id=loan.pk, kind="disaster", start_date=TODAY.date(), reason="County declared"
     )
     task = CallTask.objects.create(
         loan=loan,
         reason=CallTask.Reason.REGX_LIVE_CONTACT,
         due_by=date(2027, 3, 20),
         business_date=TODAY.date(),
-        assigned_to=other_specialist,
+        assigned_to=specialist,
     )
     case = workout_services.case_open(
-        actor=other_specialist,
+        actor=specialist,
         loan_id=loan.pk,
         application_received_on=date(2027, 3, 1),
         application_complete_on=date(2027, 3, 5),
     )
-    workout = workout_services.workout_submit(
-        actor=other_specialist, case_id=case.pk, option="modification", terms=MOD_TERMS
-    )
+    workout = workout_services.workout_submit(actor=specialist, case_id=case.pk, option="modification", terms=MOD_TERMS)
     second_admin = UserFactory(username="omar", role=Role.ADMIN, is_staff=True)
     rule_set = rule_change_propose(
         actor=second_admin,
@@ -317,7 +319,7 @@ def world(frozen, users, other_specialist, manager, admin_user) -> World:
         effective_date=date(2027, 4, 1),
         note="Posted rate moved.",
     )
-    letter = letter_generate(actor=other_specialist, kind="acknowledgment", case=case, sent_on=TODAY.date())
+    letter = letter_generate(actor=specialist, kind="acknowledgment", case=case, sent_on=TODAY.date())
     run = ImportRun.objects.create(
         kind=ImportRun.Kind.TAPE, status=ImportRun.Status.PREVIEWED, file_name="tape.csv", sha256="0" * 64
     )
@@ -640,6 +642,10 @@ API_READS_ACROSS_CASELOADS = (
 def test_specialist_reads_another_specialists_loan(users, world):
     """Maria opens Sam's loan, its activity, workouts and letters (200, not merely 'not refused'),
     but logging a call works only from her own worklist: Sam's task sends her back to it."""
+    from borrowers.models import Loan
+
+    Loan.objects.filter(pk=world.loan.pk).update(assigned_to=world.user)
+    CallTask.objects.filter(pk=world.task.pk).update(assigned_to=world.user)
     client = _client_for(users["specialist"])
     pages = dict(enumerate_pages(world))
     for name in READS_ACROSS_CASELOADS:

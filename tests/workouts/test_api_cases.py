@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from accounts.models import Profile
 from tests.factories import LoanFactory, UserFactory
 from workouts.models import LossMitCase, Workout
 
@@ -169,6 +170,7 @@ def test_manager_submitting_cannot_approve_own(manager, late_loan):
     assert response.json()["code"] == "four_eyes"
     assert Workout.objects.get(pk=workout_id).status == "submitted"
     other = UserFactory(username="mo", role="Manager")
+    Profile.objects.filter(user=manager).update(manager=other)  # Mo heads Dev's team: he decides for it
     approved = client_for(other).post(f"/api/v1/workouts/{workout_id}/approve/", {"version": 1}, format="json")
     assert approved.status_code == 200
     assert approved.json()["decided_by"] == "mo"

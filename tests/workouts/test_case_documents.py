@@ -87,13 +87,14 @@ def _assert_refused(code, fn, case, **kwargs):
     return err.value
 
 
-def test_stale_version_is_refused(specialist, other_specialist, case):
+def test_stale_version_is_refused(specialist, manager, case):
+    """Maria and her manager both work her case; the second save from a stale version is refused."""
     _receive(specialist, case, "income", date(2027, 3, 2), version=1)
     err = _assert_refused(
         "stale_version",
         services.case_document_receive,
         case,
-        actor=other_specialist,
+        actor=manager,
         case_id=case.pk,
         kind="hardship_statement",
         received_on=date(2027, 3, 2),

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from accounts.models import Profile
 from audit.models import AuditEvent
 from lossmit.errors import DomainError
 from tests.factories import LoanFactory
@@ -83,6 +84,7 @@ def test_pending_appeal_blocks_until_decided(specialist, manager, late_loan):
     from tests.factories import UserFactory
 
     director = UserFactory(username="dana", role="Manager")
+    Profile.objects.filter(user=manager).update(manager=director)  # Dana heads Dev's team
     case = _complete_case(specialist, late_loan)
     workout = services.workout_submit(actor=specialist, case_id=case.pk, option="modification", terms=MOD_TERMS)
     services.workout_deny(actor=manager, workout_id=workout.pk, reason="NPV negative", notice_on=date(2027, 1, 4))

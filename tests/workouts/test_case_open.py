@@ -72,9 +72,9 @@ def test_outsider_and_admin_cannot_open_cases(outsider, admin_user, loan):
     assert _refused("forbidden", actor=admin_user, loan_id=loan.pk, application_received_on=TODAY).status == 403
 
 
-def test_second_open_case_on_a_loan_is_refused(specialist, other_specialist, loan):
+def test_second_open_case_on_a_loan_is_refused(specialist, manager, loan):
     first = services.case_open(actor=specialist, loan_id=loan.pk, application_received_on=date(2027, 3, 1))
-    err = _refused("case_already_open", actor=other_specialist, loan_id=loan.pk, application_received_on=TODAY)
+    err = _refused("case_already_open", actor=manager, loan_id=loan.pk, application_received_on=TODAY)
     assert err.status == 409
     assert f"case {first.pk}" in err.message
 

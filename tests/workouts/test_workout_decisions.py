@@ -201,6 +201,7 @@ def test_no_appeal_right_when_complete_less_than_90_days_before_sale(specialist,
 
 def test_stale_version_is_refused(manager, admin_user, submitted):
     other_manager = UserFactory(username="mo", role="Manager")
+    Profile.objects.filter(user=manager).update(manager=other_manager)  # Mo heads Dev's team
     services.workout_approve(actor=manager, workout_id=submitted.pk, version=1)
     err = _refused(
         "stale_version",

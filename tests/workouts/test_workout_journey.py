@@ -167,6 +167,7 @@ def test_approval_queue_orders_by_evaluation_due_and_hides_own_and_above_limit(s
 
 def test_appeal_overturned_by_another_manager_approves_the_modification(specialist, manager):
     director = UserFactory(username="dana", role="Manager")
+    Profile.objects.filter(user=manager).update(manager=director)  # Dana heads Dev's team
     terms = {"interest_rate": "5.000", "term_months": 480, "monthly_pi": "900.00", "capitalized_balance": "190000.00"}
     with on(date(2027, 3, 15)):
         case = services.case_open(

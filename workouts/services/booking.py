@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.policy import Action, check
 from audit.services import audit_record
 from borrowers import posting
 from borrowers.models import LedgerTransaction, Loan
@@ -17,13 +18,11 @@ from workouts.domain.dates import add_months
 from workouts.domain.money import ZERO, to_cents
 from workouts.models import TrialPayment, Workout
 from workouts.services._common import (
-    CASE_ROLES,
     bump,
     check_version,
     lock_workout,
     not_future,
     require_active_case,
-    require_role,
     require_status,
     sync_case_status,
     today,
@@ -196,10 +195,11 @@ def workout_book(*, actor, workout_id: int, version: int | None = None, on: date
     (their money moves happen outside the loan's servicing ledger).
     Refused: trial_incomplete, invalid_state, stale_version; nothing changes.
     """
-    require_role(actor, CASE_ROLES, "Only specialists and managers may book workouts.")
+    check(actor, Action.WORK, doing="book workouts")
     not_future(on, "on")
     on = on or today()
     workout, case = lock_workout(workout_id)
+    check(actor, Action.WORK, loan=case.loan, doing="book workouts")
     check_version(workout, version)
     require_active_case(case)
     before = workout_snapshot(workout)

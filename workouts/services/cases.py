@@ -4,13 +4,14 @@ from datetime import date
 
 from django.db import transaction
 
+from accounts.policy import Action, check
+from accounts.roles import Role, user_has_role
 from audit.services import audit_record
 from borrowers.models import Loan
 from letters.tasks import letter_queue
 from lossmit.errors import BadInput, DomainError, NotFound
 from workouts.models import CaseDocument, LossMitCase, Workout
 from workouts.services._common import (
-    CASE_ROLES,
     bump,
     case_snapshot,
     check_version,
@@ -18,11 +19,31 @@ from workouts.services._common import (
     not_future,
     require_active_case,
     require_reason,
-    require_role,
     today,
 )
 
 _UNSET = object()
+
+
+def _claim(actor, loan: Loan) -> None:
+    """A specialist who opens a case on a loan nobody holds yet takes the loan and its open
+    tasks: Reg X 1024.40 wants the borrower to have one named contact from the application on,
+    and the nightly scan would otherwise hand the loan to someone else."""
+    from delinquency.models import CallTask
+
+    loan.assigned_to = actor
+    loan.save(update_fields=["assigned_to", "updated_at"])
+    tasks = list(CallTask.objects.filter(loan=loan, status=CallTask.Status.OPEN).values_list("pk", flat=True))
+    CallTask.objects.filter(pk__in=tasks).update(assigned_to=actor)
+    audit_record(
+        actor=actor,
+        action="loan.claim",
+        obj=loan,
+        loan_id=loan.pk,
+        before={"assigned_to": None},
+        after={"assigned_to": actor.pk, "call_tasks": tasks},
+        note="Taken on opening a loss mitigation case (continuity of contact, Reg X 1024.40)",
+    )
 
 
 @transaction.atomic
@@ -43,9 +64,11 @@ def case_open(
     loan's applications are worked one at a time); dates are not in the future and the
     application cannot be complete before it was received. Side effects: the case with the
     standard document checklist (all received on the complete date when the application comes
-    in complete), status evaluating when complete, else open; one audit record.
+    in complete), status evaluating when complete, else open; one audit record. The loan must
+    be on the actor's caseload (accounts/policy.py); a specialist opening a case on a loan
+    nobody holds takes it and its open tasks (audited loan.claim).
     """
-    require_role(actor, CASE_ROLES, "Only specialists and managers may open cases.")
+    check(actor, Action.WORK, doing="open cases")
     if received_via not in LossMitCase.ReceivedVia.values:
         raise BadInput(
             "invalid",
@@ -64,6 +87,7 @@ def case_open(
         loan = Loan.objects.select_for_update().get(pk=loan_id)
     except (Loan.DoesNotExist, ValueError, TypeError):
         raise NotFound("loan_not_found", "No such loan.") from None
+    check(actor, Action.WORK, loan=loan, doing="open cases")
     if not loan.is_active:
         raise DomainError("loan_not_active", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}.")
     existing = loan.lossmit_cases.exclude(status__in=LossMitCase.FINAL_STATUSES).first()
@@ -71,6 +95,8 @@ def case_open(
         raise DomainError(
             "case_already_open", f"Loan {loan.loan_number} already has an open case (case {existing.pk})."
         )
+    if loan.assigned_to_id is None and user_has_role(actor, Role.SPECIALIST):
+        _claim(actor, loan)
     case = LossMitCase.objects.create(
         loan=loan,
         status=LossMitCase.Status.EVALUATING if application_complete_on else LossMitCase.Status.OPEN,
@@ -131,11 +157,12 @@ def case_document_receive(
     Refused: unknown kind, a date in the future or before the application, a document already
     received, a case no longer active, a stale version.
     """
-    require_role(actor, CASE_ROLES, "Only specialists and managers may record documents.")
+    check(actor, Action.WORK, doing="record documents")
     if kind not in CaseDocument.Kind.values:
         raise BadInput("invalid", "Unknown document kind.", fields={"kind": ["Choose a listed kind."]})
     not_future(received_on, "received_on")
     case = lock_case(case_id)
+    check(actor, Action.WORK, loan=case.loan, doing="record documents")
     check_version(case, version)
     require_active_case(case)
     if received_on < case.application_received_on:
@@ -185,9 +212,10 @@ def case_document_request(*, actor, case_id: int, description: str, version: int
     when the last document arrives, but the facially complete date stays and the foreclosure
     protections keep running from it. Refused once a workout was submitted on the case.
     """
-    require_role(actor, CASE_ROLES, "Only specialists and managers may request documents.")
+    check(actor, Action.WORK, doing="request documents")
     description = require_reason(description, "description")
     case = lock_case(case_id)
+    check(actor, Action.WORK, loan=case.loan, doing="request documents")
     check_version(case, version)
     require_active_case(case)
     if case.workouts.exists():
@@ -225,8 +253,9 @@ def case_update(
     assigned_to=_UNSET,
 ) -> LossMitCase:
     """Edit a case's descriptive fields (sale date, acknowledgment sent, hardship, assignee)."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may edit cases.")
+    check(actor, Action.WORK, doing="edit cases")
     case = lock_case(case_id)
+    check(actor, Action.WORK, loan=case.loan, doing="edit cases")
     check_version(case, version)
     require_active_case(case)
     before = case_snapshot(case)
@@ -254,9 +283,10 @@ def case_withdraw(
     *, actor, case_id: int, reason: str, version: int | None = None, on: date | None = None
 ) -> LossMitCase:
     """The borrower withdraws the application: the case and its live workouts end, with the reason."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may withdraw cases.")
+    check(actor, Action.WORK, doing="withdraw cases")
     reason = require_reason(reason)
     case = lock_case(case_id)
+    check(actor, Action.WORK, loan=case.loan, doing="withdraw cases")
     check_version(case, version)
     require_active_case(case)
     before = case_snapshot(case)
@@ -287,9 +317,10 @@ def case_close(*, actor, case_id: int, reason: str, version: int | None = None, 
     Refused while a workout is still live or a denial can still be appealed: closing must not
     cut short the borrower's Reg X rights.
     """
-    require_role(actor, CASE_ROLES, "Only specialists and managers may close cases.")
+    check(actor, Action.WORK, doing="close cases")
     reason = require_reason(reason)
     case = lock_case(case_id)
+    check(actor, Action.WORK, loan=case.loan, doing="close cases")
     check_version(case, version)
     require_active_case(case)
     on = on or today()

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.policy import Action, check
 from accounts.roles import Role, user_has_role
 from audit.services import audit_record
 from letters.tasks import letter_queue
@@ -15,8 +16,6 @@ from workouts.domain import regx
 from workouts.domain.dates import add_months
 from workouts.models import Appeal, Evaluation, LossMitCase, TrialPayment, Workout
 from workouts.services._common import (
-    APPROVER_ROLES,
-    CASE_ROLES,
     bump,
     check_version,
     lock_case,
@@ -24,7 +23,6 @@ from workouts.services._common import (
     not_future,
     require_active_case,
     require_reason,
-    require_role,
     require_status,
     sync_case_status,
     today,
@@ -142,12 +140,13 @@ def workout_submit(
     defaults. Side effects: the workout (approved at once, and saying so, when the program's
     auto-approval limits cover it), the case moves to decision, one audit record.
     """
-    require_role(actor, CASE_ROLES, "Only specialists and managers may submit workouts.")
+    check(actor, Action.WORK, doing="submit workouts")
     if option not in Workout.Option.values:
         raise BadInput(
             "invalid", "Unknown option.", fields={"option": [f"Choose one of: {', '.join(Workout.Option.values)}."]}
         )
     case = lock_case(case_id)
+    check(actor, Action.WORK, loan=case.loan, doing="submit workouts")
     check_version(case, version)
     require_active_case(case)
     if option in NEEDS_COMPLETE_APPLICATION and case.application_complete_on is None:
@@ -250,8 +249,9 @@ def workout_approve(*, actor, workout_id: int, version: int | None = None, reaso
     approver's limit (above_delegated_limit, naming the senior approver it goes to); not
     submitted (invalid_state); stale version.
     """
-    require_role(actor, APPROVER_ROLES, "Only managers may approve workouts.")
+    check(actor, Action.DECIDE, doing="approve workouts")
     workout, case = lock_workout(workout_id)
+    check(actor, Action.DECIDE, loan=case.loan, doing="approve workouts")
     check_version(workout, version)
     require_status(workout, Workout.Status.SUBMITTED, action="approve")
     _check_decider(actor, workout)
@@ -282,10 +282,11 @@ def workout_deny(
     A modification denial on an application complete 90+ days before sale (or with no sale)
     gets an appeal deadline 14 days after the notice (1024.41(d), (h)).
     """
-    require_role(actor, APPROVER_ROLES, "Only managers may deny workouts.")
+    check(actor, Action.DECIDE, doing="deny workouts")
     reason = require_reason(reason)
     not_future(notice_on, "notice_on")
     workout, case = lock_workout(workout_id)
+    check(actor, Action.DECIDE, loan=case.loan, doing="deny workouts")
     check_version(workout, version)
     require_status(workout, Workout.Status.SUBMITTED, action="deny")
     _check_decider(actor, workout)
@@ -310,9 +311,10 @@ def workout_deny(
 def workout_offer(*, actor, workout_id: int, version: int | None = None, offered_on: date | None = None) -> Workout:
     """Send the approved workout to the borrower with an acceptance deadline (1024.41(e)):
     14 days when complete 90+ days before sale or none, 7 days when 38-89, else Lossmit's 7."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may send offers.")
+    check(actor, Action.WORK, doing="send offers")
     not_future(offered_on, "offered_on")
     workout, case = lock_workout(workout_id)
+    check(actor, Action.WORK, loan=case.loan, doing="send offers")
     check_version(workout, version)
     require_active_case(case)
     require_status(workout, Workout.Status.APPROVED, action="offer")
@@ -365,9 +367,10 @@ def workout_accept(
     """Record the borrower's acceptance by the deadline. A modification starts its trial plan:
     three payments of the modified payment (P&I + escrow) on the loan's due day, the first due
     after acceptance. Other options become accepted. After the deadline: offer_expired."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may record an acceptance.")
+    check(actor, Action.WORK, doing="record an acceptance")
     not_future(accepted_on, "accepted_on")
     workout, case = lock_workout(workout_id)
+    check(actor, Action.WORK, loan=case.loan, doing="record an acceptance")
     check_version(workout, version)
     require_active_case(case)
     require_status(workout, Workout.Status.OFFERED, action="accept")
@@ -408,9 +411,10 @@ def workout_reject(
     on: date | None = None,
 ) -> Workout:
     """Record that the borrower turned the offer down (1024.41(e)(2): a rejection)."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may record a rejection.")
+    check(actor, Action.WORK, doing="record a rejection")
     reason = require_reason(reason)
     workout, case = lock_workout(workout_id)
+    check(actor, Action.WORK, loan=case.loan, doing="record a rejection")
     check_version(workout, version)
     require_status(workout, Workout.Status.OFFERED, action="reject")
     before = workout_snapshot(workout)
@@ -457,9 +461,10 @@ def offers_expire(*, as_of: date) -> list[int]:
 @transaction.atomic
 def workout_withdraw(*, actor, workout_id: int, reason: str, version: int | None = None) -> Workout:
     """Withdraw a workout still in progress (the borrower or the servicer stops it), with the reason."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may withdraw workouts.")
+    check(actor, Action.WORK, doing="withdraw workouts")
     reason = require_reason(reason)
     workout, case = lock_workout(workout_id)
+    check(actor, Action.WORK, loan=case.loan, doing="withdraw workouts")
     check_version(workout, version)
     require_status(workout, *Workout.LIVE_STATUSES, action="withdraw")
     before = workout_snapshot(workout)
@@ -475,9 +480,10 @@ def workout_withdraw(*, actor, workout_id: int, reason: str, version: int | None
 def appeal_file(*, actor, workout_id: int, received_on: date | None = None, reason: str = "") -> Appeal:
     """Record the borrower's appeal of a modification denial, received by the appeal deadline.
     It must be decided within 30 days (1024.41(h)(4))."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may record an appeal.")
+    check(actor, Action.WORK, doing="record an appeal")
     not_future(received_on, "received_on")
     workout, case = lock_workout(workout_id)
+    check(actor, Action.WORK, loan=case.loan, doing="record an appeal")
     require_status(workout, Workout.Status.DENIED, action="appeal")
     received_on = received_on or today()
     if workout.appeal_deadline is None:
@@ -509,9 +515,10 @@ def appeal_file(*, actor, workout_id: int, received_on: date | None = None, reas
 def appeal_decide(*, actor, workout_id: int, overturn: bool, reason: str, on: date | None = None) -> Appeal:
     """Decide an appeal. 1024.41(h)(2): not by whoever decided the denial (nor its submitter).
     Overturned: the workout is approved by the appeal decider, ready to offer."""
-    require_role(actor, APPROVER_ROLES, "Only managers may decide appeals.")
+    check(actor, Action.DECIDE, doing="decide appeals")
     reason = require_reason(reason)
     workout, case = lock_workout(workout_id)
+    check(actor, Action.DECIDE, loan=case.loan, doing="decide appeals")
     appeal = Appeal.objects.select_for_update().filter(workout=workout).first()
     if appeal is None or appeal.status != Appeal.Status.PENDING:
         raise DomainError("no_pending_appeal", "This workout has no appeal waiting for a decision.")

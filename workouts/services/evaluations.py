@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.policy import Action, check
 from audit.services import audit_record
 from borrowers.models import Valuation
 from lossmit.errors import BadInput
@@ -15,12 +16,10 @@ from workouts.domain.dates import add_months
 from workouts.domain.money import ZERO
 from workouts.models import Evaluation, LossMitCase, Workout
 from workouts.services._common import (
-    CASE_ROLES,
     bump,
     check_version,
     lock_case,
     require_active_case,
-    require_role,
 )
 from workouts.services.rulesets import program_rules
 
@@ -88,8 +87,9 @@ def evaluation_store(
         evaluate,
     )
 
-    require_role(actor, CASE_ROLES, "Only specialists and managers may run evaluations.")
+    check(actor, Action.WORK, doing="run evaluations")
     case = lock_case(case_id)
+    check(actor, Action.WORK, loan=case.loan, doing="run evaluations")
     check_version(case, version)
     require_active_case(case)
     loan = case.loan

@@ -14,13 +14,12 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F
 
-from accounts.roles import Role
+from accounts.policy import Action, check
 from audit.services import audit_record
 from borrowers.models import LedgerTransaction, Loan
 from lossmit.errors import DomainError, NotFound
 from workouts.domain import regx
 from workouts.models import Appeal, LossMitCase, Workout
-from workouts.services._common import require_role
 
 
 @dataclass(frozen=True)
@@ -132,13 +131,14 @@ def foreclosure_sale_check(*, loan: Loan, on: date, sale_date: date | None = Non
 def foreclosure_refer(*, actor, loan_id: int, on: date, note: str = "") -> Loan:
     """Record the decision to refer a loan to foreclosure, after the Reg X checks pass.
 
-    Managers only. Refused with too_early_120_day or dual_tracking; nothing is recorded then.
+    Managers, on their team's loans. Refused with too_early_120_day or dual_tracking; nothing is recorded then.
     """
-    require_role(actor, (Role.MANAGER,), "Only managers may refer a loan to foreclosure.")
+    check(actor, Action.SUPERVISE, doing="refer a loan to foreclosure")
     try:
         loan = Loan.objects.select_for_update().get(pk=loan_id)
     except (Loan.DoesNotExist, ValueError, TypeError):
         raise NotFound("loan_not_found", "No such loan.") from None
+    check(actor, Action.SUPERVISE, loan=loan, doing="refer a loan to foreclosure")
     # Cases are read after the loan lock: case_open locks the loan too, so none slips in between.
     foreclosure_referral_check(loan=loan, on=on)
     audit_record(

@@ -6,16 +6,15 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.policy import Action, check
 from audit.services import audit_record
 from borrowers.models import LedgerTransaction
 from workouts.models import TrialPayment, Workout
 from workouts.services._common import (
-    CASE_ROLES,
     bump,
     check_version,
     lock_workout,
     require_reason,
-    require_role,
     require_status,
     sync_case_status,
     workout_snapshot,
@@ -83,8 +82,13 @@ def _fail(workout: Workout, case, reason: str) -> None:
 def trial_payments_review(*, workout_id: int, as_of: date, actor=None) -> Workout:
     """Bring the trial payments up to date with the ledger as of `as_of`. A trial payment
     missed in its month fails the trial (1024.41(g): the borrower failed the agreed plan).
-    Idempotent; the nightly job and the booking step both call it."""
+    Idempotent; the nightly job calls it (actor None); a person may review only a trial they
+    may work, since a review can fail the borrower's plan."""
+    if actor is not None:
+        check(actor, Action.WORK, doing="review trials")
     workout, case = lock_workout(workout_id)
+    if actor is not None:
+        check(actor, Action.WORK, loan=case.loan, doing="review trials")
     require_status(workout, Workout.Status.TRIAL, action="review the trial of")
     before = workout_snapshot(workout)
     changed = []
@@ -121,9 +125,10 @@ def trial_payments_review(*, workout_id: int, as_of: date, actor=None) -> Workou
 def trial_fail(*, actor, workout_id: int, reason: str, version: int | None = None) -> Workout:
     """End a trial plan as failed for a reason other than a missed payment (the borrower says
     they cannot continue)."""
-    require_role(actor, CASE_ROLES, "Only specialists and managers may end a trial.")
+    check(actor, Action.WORK, doing="end a trial")
     reason = require_reason(reason)
     workout, case = lock_workout(workout_id)
+    check(actor, Action.WORK, loan=case.loan, doing="end a trial")
     check_version(workout, version)
     require_status(workout, Workout.Status.TRIAL, action="fail")
     before = workout_snapshot(workout)
