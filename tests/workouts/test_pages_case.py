@@ -183,3 +183,20 @@ def test_case_section_without_a_case_offers_to_open_one(client, specialist, deli
     html = client.get(reverse("loan-workouts", args=[delinquent_loan.pk])).content.decode()
     assert "No open loss mitigation case." in html
     assert reverse("workout-evaluate", args=[delinquent_loan.pk]) in html
+
+
+def test_a_colleague_reads_the_page_without_the_case_forms_and_is_told_why(
+    client, specialist, other_specialist, delinquent_loan
+):
+    """accounts/policy.py: case work is the loan's owner's; Sam (Maria's colleague) reads it."""
+    client.force_login(other_specialist)
+    response = client.get(page(delinquent_loan))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This loan is on <strong>Maria" in html
+    assert reverse("workout-case-open", args=[delinquent_loan.pk]) not in html
+
+    client.force_login(specialist)
+    html = client.get(page(delinquent_loan)).content.decode()
+    assert 'id="caseload-note"' not in html
+    assert reverse("workout-case-open", args=[delinquent_loan.pk]) in html

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.policy import Action, allows
 from accounts.roles import PAYMENT_ROLES, STAFF_ROLES, role_required, user_has_role
 from borrowers.selectors import days_past_due, delinquency_bucket, loan_detail
 from lossmit.errors import DomainError
@@ -155,7 +156,9 @@ def _page_context(request: HttpRequest, loan_id: int, **forms) -> dict:
         "dpd": dpd,
         "bucket": delinquency_bucket(dpd),
         "case": case,
-        "can_act": user_has_role(request.user, *PAYMENT_ROLES),
+        # Case work is the loan's owner's (accounts/policy.py): others read the page and see why.
+        "can_act": allows(request.user, Action.WORK, loan),
+        "caseload_owner": _caseload_owner(request.user, loan),
         "open_form": forms.get("open_form") or CaseOpenForm(),
     }
     if case is None:
@@ -187,6 +190,17 @@ def _page_context(request: HttpRequest, loan_id: int, **forms) -> dict:
         )
         context["waterfall"] = (evaluation.option_result("modification") or {}).get("steps", [])
     return context
+
+
+def _caseload_owner(user, loan) -> str:
+    """The name of the colleague whose caseload the loan is on, when that is why this worker
+    may not do case work on it ("" otherwise)."""
+    if not user_has_role(user, *PAYMENT_ROLES) or loan.assigned_to_id is None:
+        return ""
+    if allows(user, Action.WORK, loan):
+        return ""
+    owner = loan.assigned_to
+    return owner.get_full_name() or owner.get_username()
 
 
 def _first_missing_kind(case: LossMitCase) -> str:
