@@ -361,12 +361,20 @@ def payment_reverse_nsf(
             seq__gte=target.seq, kind__in=PAYMENT_DERIVED_KINDS, reversed_by__isnull=True, reversal_of__isnull=True
         ).order_by("-seq")
     )
-    # Charges assessed after the returned payment, as they stand before the unwinding: a good
-    # payment reposted below may pay only those that existed when it was first received.
+    # Charges dated on or after the returned payment, as they stand before the unwinding: a good
+    # payment reposted below may pay only those that existed when it was first received. A
+    # payment reposted by an earlier return has a new seq; where it stands in the loan's history
+    # is its first posting's seq, so a fee assessed after that posting stays unpayable by it.
     later_charges = list(
         loan.ledger.filter(
-            seq__gt=target.seq, kind__in=(LedgerTransaction.Kind.LATE_CHARGE, LedgerTransaction.Kind.FEE)
-        ).values_list("seq", "effective_date", "late_charges", "fees")
+            effective_date__gte=target.effective_date,
+            kind__in=(LedgerTransaction.Kind.LATE_CHARGE, LedgerTransaction.Kind.FEE),
+        ).values_list("seq", "effective_date", "kind", "late_charges", "fees")
+    )
+    first_posted = dict(
+        loan.ledger.filter(pk__in={r.original_payment_id for r in later if r.original_payment_id}).values_list(
+            "pk", "seq"
+        )
     )
     writer = _LedgerWriter(loan, actor=actor, effective_date=returned_on)
     nsf_row = None
@@ -386,10 +394,14 @@ def payment_reverse_nsf(
         # Replay the payment as payment_post did: charges due by its date first, then the money.
         writer.effective_date = row.effective_date
         _assess_late_charges(writer, row.effective_date)
+        # Late charges dated by the payment's date were assessed before it (payment_post assesses
+        # them first); a fee the same day counts only if assessed before the payment was.
+        position = first_posted.get(row.original_payment_id, row.seq)
         not_yet = [
             (late, fees)
-            for seq, on, late, fees in later_charges
-            if on > row.effective_date or (on == row.effective_date and seq > row.seq)
+            for seq, on, kind, late, fees in later_charges
+            if on > row.effective_date
+            or (on == row.effective_date and kind == LedgerTransaction.Kind.FEE and seq > position)
         ]
         _post(
             writer,
