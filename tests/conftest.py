@@ -78,8 +78,17 @@ def restore_rows_from_migrations() -> None:
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
 
 
-def _uses_database(request) -> bool:
-    return request.node.get_closest_marker("django_db") is not None or bool(DB_FIXTURES & set(request.fixturenames))
+def _item_uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(DB_FIXTURES & set(item.fixturenames))
+
+
+def _session_has_database(session) -> bool:
+    """pytest-django creates the test databases only when some collected test uses one (by
+    marker or fixture); a test may also reach one later (request.getfixturevalue("manager"))."""
+    found = getattr(session, "_lossmit_has_database", None)
+    if found is None:
+        found = session._lossmit_has_database = any(_item_uses_database(item) for item in session.items)
+    return found
 
 
 @pytest.fixture(autouse=True)
@@ -89,9 +98,8 @@ def _rows_from_migrations(request, django_db_setup, django_db_blocker):
     leave, so each test starts by putting them back when they are missing (one cheap query)."""
     from django.contrib.auth.models import Group
 
-    if not _uses_database(request):
-        # pytest-django creates test databases only for runs that hold a database test; a
-        # database-free test must not touch (and so never reads) the app's own database.
+    if not _session_has_database(request.session):
+        # A run of database-free tests only has no test database: never touch the app's own.
         return
     with django_db_blocker.unblock():
         if not Group.objects.filter(name=Role.SPECIALIST).exists():

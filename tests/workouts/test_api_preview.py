@@ -96,7 +96,7 @@ def test_contract_example_exact_figures(specialist):
 
 
 @pytest.mark.parametrize("who", ["manager", "admin_user"])
-def test_every_lossmit_role_may_preview(who, request):
+def test_every_lossmit_role_may_preview(db, who, request):
     response = _client(request.getfixturevalue(who)).post(URL, CONTRACT_EXAMPLE, format="json")
     assert response.status_code == 200
 
