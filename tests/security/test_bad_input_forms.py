@@ -20,6 +20,7 @@ from accounts.views import NewUserForm, ProfileForm, _managers
 from borrowers.forms import PaymentForm, PaymentReturnForm, SearchForm
 from delinquency.forms import CallLogForm, WorklistFilterForm
 from delinquency.selectors_dashboard import reassign_people
+from delinquency.views.exports import WorklistExportForm
 from delinquency.views.manager import DashboardFilters, ReassignForm
 from delinquency.views.scan_runs import ScanScheduleForm
 from imports.forms import TapeUploadForm
@@ -95,6 +96,8 @@ def _targets(world, users) -> dict[type, PageTarget]:
             positive=frozenset({"amount"}),
         ),
         DashboardFilters: PageTarget(DashboardFilters, reverse("dashboard"), "manager", {}, {}, method="get"),
+        # A valid filter exports (and audits the export); every bad one must be a 400 writing nothing.
+        WorklistExportForm: PageTarget(WorklistExportForm, reverse("worklist-export"), "manager", {}, {}, method="get"),
         ReassignForm: PageTarget(
             ReassignForm,
             reverse("reassign"),
@@ -228,6 +231,7 @@ TARGET_NAMES = [
     "WorklistFilterForm",
     "CallLogForm",
     "DashboardFilters",
+    "WorklistExportForm",
     "ReassignForm",
     "ScanScheduleForm",
     "ProposeForm",
