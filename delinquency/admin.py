@@ -6,17 +6,7 @@ from django.contrib import admin
 
 from accounts.roles import Role, user_has_role
 from delinquency.models import BucketEvent, CallAttempt, CallTask, Hold, LoanDelinquency, Promise, ScanRun, ScanSchedule
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from lossmit.admin_base import ReadOnlyAdmin
 
 
 @admin.register(ScanRun)

@@ -5,8 +5,6 @@ these views pick the periods, shape charts (server-rendered SVG: no scripts, the
 inline ones) and stream CSV. Reassignment posts to delinquency/services_reassign.py.
 """
 
-import csv
-from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 from django import forms
@@ -23,6 +21,7 @@ from borrowers.forms import DomainErrorFormMixin
 from delinquency import selectors_dashboard as dash
 from delinquency.selectors_dashboard import CHART_BUCKETS, DELINQUENT_BUCKETS, ROLLS_TO, reassign_loans, reassign_people
 from delinquency.services_reassign import loans_reassign
+from lossmit.csv_export import csv_response
 from lossmit.errors import DomainError
 
 DASHBOARD_ROLES = (Role.MANAGER, Role.ADMIN)
@@ -199,11 +198,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _rate_header(first: str) -> list[str]:
     header = [first]
     for b in ROLLS_TO:
@@ -270,12 +264,6 @@ def export_rows(table: str, values: dict) -> list[list]:
 EXPORT_TABLES = ("buckets", "rates", "rates-by-state", "pipeline", "deadlines", "specialists")
 
 
-def _stream(rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    for row in rows:
-        yield writer.writerow(row)
-
-
 @require_GET
 @role_required(Role.MANAGER)
 def dashboard_export(request: HttpRequest, table: str) -> StreamingHttpResponse:
@@ -291,10 +279,7 @@ def dashboard_export(request: HttpRequest, table: str) -> StreamingHttpResponse:
         after={"table": table, "rows": len(rows) - 1, **values},
         note=f"Exported the {table} table as CSV",
     )
-    stamp = timezone.localdate().isoformat()
-    response = StreamingHttpResponse(_stream(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="lossmit-{table}-{stamp}.csv"'
-    return response
+    return csv_response(name=table, header=rows[0], rows=rows[1:])
 
 
 # --- reassign --------------------------------------------------------------------------------

@@ -94,14 +94,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
-from accounts.roles import Role
 from borrowers.services import payment_post
 from delinquency.models import CallTask
-from delinquency.services import hold_create
 from imports.models import ImportRun
 from letters.services import letter_generate
-from rules.services import rule_change_propose
-from tests.factories import LoanFactory, UserFactory
+from tests.factories import LoanFactory
+from tests.security.bad_input import build_world
 from workouts import services as workout_services
 
 PERSONAS = ("anonymous", "outsider", "specialist", "manager", "admin")
@@ -292,33 +290,10 @@ def users(specialist, other_specialist, manager, admin_user, outsider):
 def world(frozen, users, specialist, other_specialist, manager, admin_user) -> World:
     """Maria's loan, on Dev's team: the role columns say what each role may do where its
     caseload allows; test_caseload_matrix.py runs the writes on others' and other teams' loans."""
-    loan = LoanFactory(assigned_to=specialist, next_due_date=date(2026, 12, 1))
-    payment = payment_post(actor=specialist, loan_id=loan.pk, amount=Decimal("100.00"))
-    hold = hold_create(
-        actor=specialist, loan_id=loan.pk, kind="disaster", start_date=TODAY.date(), reason="County declared"
-    )
-    task = CallTask.objects.create(
-        loan=loan,
-        reason=CallTask.Reason.REGX_LIVE_CONTACT,
-        due_by=date(2027, 3, 20),
-        business_date=TODAY.date(),
-        assigned_to=specialist,
-    )
-    case = workout_services.case_open(
-        actor=specialist,
-        loan_id=loan.pk,
-        application_received_on=date(2027, 3, 1),
-        application_complete_on=date(2027, 3, 5),
-    )
-    workout = workout_services.workout_submit(actor=specialist, case_id=case.pk, option="modification", terms=MOD_TERMS)
-    second_admin = UserFactory(username="omar", role=Role.ADMIN, is_staff=True)
-    rule_set = rule_change_propose(
-        actor=second_admin,
-        program="GSE_FLEX",
-        changes={"mod_posted_rate": "6.125"},
-        effective_date=date(2027, 4, 1),
-        note="Posted rate moved.",
-    )
+    # The same loan, payment, hold, task, case (evaluated, modification submitted) and pending
+    # rule change the bad-input tests build.
+    base = build_world(specialist=specialist, manager=manager)
+    loan, case = base.loan, base.case
     letter = letter_generate(actor=specialist, kind="acknowledgment", case=case, sent_on=TODAY.date())
     run = ImportRun.objects.create(
         kind=ImportRun.Kind.TAPE, status=ImportRun.Status.PREVIEWED, file_name="tape.csv", sha256="0" * 64
@@ -327,11 +302,11 @@ def world(frozen, users, specialist, other_specialist, manager, admin_user) -> W
         loan=loan,
         borrower=loan.borrower,
         case=case,
-        workout=workout,
-        task=task,
-        payment=payment,
-        hold=hold,
-        rule_set=rule_set,
+        workout=base.workout,
+        task=base.task,
+        payment=base.payment,
+        hold=base.hold,
+        rule_set=base.rule_set,
         letter=letter,
         run=run,
         user=other_specialist,
