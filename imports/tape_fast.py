@@ -435,6 +435,12 @@ def _cast(model: type[Model], name: str, source: str) -> str:
     return f"NULLIF(s.{source}, '')::{kind}"
 
 
+def _sequence(cursor, table: str) -> str:
+    """The name of the sequence behind `table`'s id (looked up once, not per row)."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    return cursor.fetchone()[0]
+
+
 def _insert_select(cursor, model: type[Model], values: dict[str, str], tail: str, params: dict) -> int:
     """INSERT INTO model (every column) SELECT the given expressions, the field's default for
     the rest (as the ORM would fill them), FROM/WHERE `tail`. Returns the row count."""
@@ -471,6 +477,7 @@ def _set(model: type[Model], source: dict[str, str]) -> str:
     )
 
 
+STAGE_WORK_MEM = "256MB"
 BALANCE_SOURCE = {"principal_balance": "principal_balance", "escrow_balance": "escrow_balance"}
 
 
@@ -488,34 +495,34 @@ def apply_tape(check: FastCheck, *, write: bool, actor_id: int | None, effective
     loan_t, borrower_t, property_t = Loan._meta.db_table, Borrower._meta.db_table, Property._meta.db_table
     phone_t, valuation_t = Phone._meta.db_table, Valuation._meta.db_table
     params = {"now": now, "actor": actor_id, "effective": effective_date, "reference": reference}
-    steps = 11 if write else 3
+    steps = 10 if write else 3
     per_step, left = divmod(check.spooled, steps)
 
     def step():
         progress(per_step)
 
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS tape_stage")
+        # For this transaction only: hash joins over the whole tape get room, and no JIT. The
+        # tables a load has just grown look small to the planner until autovacuum analyses them,
+        # so its cost estimates swing wildly; JIT-compiling these one-off statements cost more
+        # than running them (seconds per statement at 100,000 rows).
+        cursor.execute(f"SET LOCAL work_mem = '{STAGE_WORK_MEM}'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("DROP TABLE IF EXISTS tape_stage, tape_raw")
         columns = ", ".join(f"{name} text" for name in STAGE_COLUMNS)
-        cursor.execute(
-            f"CREATE TEMP TABLE tape_stage (line integer, {columns}, loan_id bigint, borrower_id bigint, "
-            "property_id bigint, action text) ON COMMIT DROP"
-        )
+        cursor.execute(f"CREATE TEMP TABLE tape_raw (line integer, {columns}) ON COMMIT DROP")
         names = ", ".join(STAGE_COLUMNS)
         with check.spool as spool:
             cursor.cursor.copy_expert(
-                f"COPY tape_stage (line, {names}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({names}))", spool
+                f"COPY tape_raw (line, {names}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({names}))", spool
             )
-        cursor.execute("CREATE UNIQUE INDEX ON tape_stage (loan_number)")
-        cursor.execute("ANALYZE tape_stage")
         step()
-        cursor.execute(
-            f"UPDATE tape_stage s SET loan_id = l.id, borrower_id = l.borrower_id, property_id = l.property_id "
-            f"FROM {loan_t} l WHERE l.loan_number = s.loan_number"
-        )
+        # One pass builds the staging table: each row's existing loan (if any), its action, and
+        # for a new loan (when writing) the ids it will be boarded with. Updating the wide staging
+        # rows in place instead rewrote the whole table once per step.
         loan_source = {**LOAN_SOURCE, **BALANCE_SOURCE}
         phone_first = (
-            f"(SELECT ph.number FROM {phone_t} ph WHERE ph.borrower_id = s.borrower_id "
+            f"(SELECT ph.number FROM {phone_t} ph WHERE ph.borrower_id = l.borrower_id "
             "ORDER BY ph.is_primary DESC, ph.id LIMIT 1)"
         )
         changed = " OR ".join(
@@ -525,16 +532,28 @@ def apply_tape(check: FastCheck, *, write: bool, actor_id: int | None, effective
                 _distinct(Property, "p", PROPERTY_SOURCE),
                 f"(s.borrower_phone <> '' AND {phone_first} IS DISTINCT FROM s.borrower_phone)",
                 f"(s.market_value <> '' AND NOT EXISTS (SELECT 1 FROM {valuation_t} v WHERE v.property_id = "
-                "s.property_id AND v.valued_on = s.valuation_date::date AND v.value = s.market_value::numeric))",
+                "l.property_id AND v.valued_on = s.valuation_date::date AND v.value = s.market_value::numeric))",
             ]
         )
+
+        def new_id(column: str, table: str) -> str:
+            if not write:
+                return f"l.{column}"
+            return f"COALESCE(l.{column}, nextval('{_sequence(cursor, table)}'::regclass))"
+
+        # Volatile nextval() is evaluated after the sort, so new ids follow the file's order.
         cursor.execute(
-            f"UPDATE tape_stage s SET action = CASE WHEN {changed} THEN %(updated)s ELSE %(unchanged)s END "
-            f"FROM {loan_t} l, {borrower_t} b, {property_t} p "
-            "WHERE l.id = s.loan_id AND b.id = l.borrower_id AND p.id = l.property_id",
-            {"updated": UPDATED, "unchanged": UNCHANGED},
+            f"CREATE TEMP TABLE tape_stage ON COMMIT DROP AS SELECT s.*, "
+            f"{new_id('borrower_id', borrower_t)} AS borrower_id, {new_id('property_id', property_t)} AS property_id, "
+            f"{new_id('id', loan_t)} AS loan_id, "
+            f"CASE WHEN l.id IS NULL THEN %(new)s WHEN {changed} THEN %(updated)s ELSE %(unchanged)s END AS action "
+            f"FROM tape_raw s LEFT JOIN {loan_t} l ON l.loan_number = s.loan_number "
+            f"LEFT JOIN {borrower_t} b ON b.id = l.borrower_id LEFT JOIN {property_t} p ON p.id = l.property_id "
+            "ORDER BY s.line",
+            {"new": NEW, "updated": UPDATED, "unchanged": UNCHANGED},
         )
-        cursor.execute("UPDATE tape_stage SET action = %s WHERE loan_id IS NULL", [NEW])
+        cursor.execute("DROP TABLE tape_raw")
+        cursor.execute("ANALYZE tape_stage")
         step()
         cursor.execute("SELECT action, count(*) FROM tape_stage GROUP BY action")
         counts = {NEW: 0, UPDATED: 0, UNCHANGED: 0, **dict(cursor.fetchall())}
@@ -657,17 +676,7 @@ def _update_existing(cursor, params: dict, step) -> int:
 
 
 def _board_new(cursor, params: dict, step) -> int:
-    """New loans: ids from the sequences, then one INSERT ... SELECT per table."""
-    sequences = {
-        "borrower_id": Borrower._meta.db_table,
-        "property_id": Property._meta.db_table,
-        "loan_id": Loan._meta.db_table,
-    }
-    assignments = ", ".join(
-        f"{column} = nextval(pg_get_serial_sequence('{table}', 'id'))" for column, table in sequences.items()
-    )
-    cursor.execute(f"UPDATE tape_stage SET {assignments} WHERE action = 'new'")
-    step()
+    """New loans (their ids drawn from the sequences when staged): one INSERT ... SELECT per table."""
     new = "FROM tape_stage s WHERE s.action = 'new'"
     _insert_select(
         cursor,
