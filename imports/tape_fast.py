@@ -20,6 +20,7 @@ minutes. Here, with the same rules and the same messages:
 """
 
 import csv
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -109,7 +110,7 @@ def _by_value(column: list[str], parse: Callable[[str], object], *, blank=None) 
             cache[value] = parse(value)
         except _Bad:
             cache[value] = _BAD
-    return [cache[v] for v in column]
+    return list(map(cache.__getitem__, column))
 
 
 def _upper_in(choices: frozenset[str]) -> Callable[[str], str]:
@@ -151,14 +152,47 @@ def _matches(regex) -> Callable[[str], str]:
 
 
 def _flag(suspect: set[int], values: list) -> None:
-    suspect.update(i for i, v in enumerate(values) if v is _BAD)
+    if _BAD in values:  # a C-level scan; most columns of most chunks have no bad value
+        suspect.update(i for i, v in enumerate(values) if v is _BAD)
+
+
+# Whole-column forms of the money rule (blanks allowed): one regex pass over a chunk's column
+# joined by newlines. A value that itself holds a newline shows up in the count and sends the
+# column to the per-value test, so a pass here means every value passes `_MONEY` on its own.
+_MONEY_COLUMN = re.compile(r"(?:(?:\d{1,12}(?:\.\d{1,2})?)?\n)*")
+_SIGNED_MONEY_COLUMN = re.compile(r"(?:(?:-?\d{1,12}(?:\.\d{1,2})?)?\n)*")
+_LOAN_NUMBER_COLUMN = re.compile(r"(?:[A-Za-z0-9-]{1,20}\n)*")
+
+
+def _column_matches(pattern: re.Pattern, values: list[str]) -> bool:
+    text = "\n".join(values) + "\n" if values else ""
+    return text.count("\n") == len(values) and pattern.fullmatch(text) is not None
+
+
+def _where(suspect: set[int], values: list, bad: set) -> None:
+    """Flag the rows holding one of the `bad` values."""
+    if bad:
+        suspect.update(i for i, v in enumerate(values) if v in bad)
+
+
+# Whitespace at either end of a value in a column joined by NULs (regex \s is str.isspace, what
+# str.strip removes; NUL is not whitespace).
+_EDGE_SPACE = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")
+
+
+def _stripped(column: tuple[str, ...]) -> list[str]:
+    """The column's values stripped, skipping the per-value work when no value needs it."""
+    text = "\0".join(column)
+    if text.count("\0") == len(column) - 1 and not _EDGE_SPACE.search(text):
+        return list(column)
+    return list(map(str.strip, column))
 
 
 def _screen(names: list[str], rows: list[list[str]]) -> tuple[set[int], list[list[str]]]:
     """Rows (by index) that may be bad, and the normalised STAGE_COLUMNS values of every row
     (meaningful only for rows not in the suspect set)."""
     n = len(rows)
-    by_name = dict(zip(names, (list(map(str.strip, col)) for col in zip(*rows, strict=True)), strict=True))
+    by_name = dict(zip(names, map(_stripped, zip(*rows, strict=True)), strict=True))
     blank = [""] * n
 
     def col(name: str) -> list[str]:
@@ -166,11 +200,14 @@ def _screen(names: list[str], rows: list[list[str]]) -> tuple[set[int], list[lis
 
     suspect: set[int] = set()
     for name in REQUIRED:
-        suspect.update(i for i, v in enumerate(col(name)) if not v)
+        values = col(name)
+        if "" in values:
+            suspect.update(i for i, v in enumerate(values) if not v)
 
     loan_number = col("loan_number")
-    match = _LOAN_NUMBER.match
-    suspect.update(i for i, v in enumerate(loan_number) if not match(v))
+    if not _column_matches(_LOAN_NUMBER_COLUMN, loan_number):
+        match = _LOAN_NUMBER.match
+        suspect.update(i for i, v in enumerate(loan_number) if not match(v))
 
     investor = _by_value(col("investor"), _upper_in(INVESTORS))
     program = _by_value(col("program"), _upper_in(PROGRAMS), blank="")
@@ -203,6 +240,8 @@ def _screen(names: list[str], rows: list[list[str]]) -> tuple[set[int], list[lis
         ("escrow_balance", True),
     ):
         values = col(name)
+        if _column_matches(_SIGNED_MONEY_COLUMN if negative else _MONEY_COLUMN, values):
+            continue
         if negative:
             suspect.update(i for i, v in enumerate(values) if v and not money(v))
         else:
@@ -210,8 +249,9 @@ def _screen(names: list[str], rows: list[list[str]]) -> tuple[set[int], list[lis
     market = col("market_value")
     valued = col("valuation_date")
     # market_value must be more than 0.00 (a regex-valid amount: float is exact enough to tell 0).
-    suspect.update(i for i, v in enumerate(market) if v and money(v) and float(v) <= 0)
-    suspect.update(i for i, v in enumerate(market) if v and not valued[i])
+    _where(suspect, market, {v for v in set(market) if v and money(v) and float(v) <= 0})
+    if "" in valued:
+        suspect.update(i for i, v in enumerate(market) if v and not valued[i])
 
     for name, limit in (
         ("borrower_first_name", 100),
@@ -221,20 +261,17 @@ def _screen(names: list[str], rows: list[list[str]]) -> tuple[set[int], list[lis
         ("property_address1", 200),
         ("property_city", 100),
     ):
-        suspect.update(i for i, v in enumerate(col(name)) if len(v) > limit)
+        values = col(name)
+        if values and max(map(len, values)) > limit:
+            suspect.update(i for i, v in enumerate(values) if len(v) > limit)
     email_ok = _EMAIL_SAFE.match
-    suspect.update(i for i, v in enumerate(col("borrower_email")) if v and not (len(v) <= 60 and email_ok(v)))
+    emails = col("borrower_email")
+    _where(suspect, emails, {v for v in set(emails) if v and not (len(v) <= 60 and email_ok(v))})
 
-    # Cross-column date rules, once per distinct pair.
+    # Cross-column date rules, once per distinct triple.
     origination, first, next_due = dates["origination_date"], dates["first_payment_date"], dates["next_due_date"]
-    pair_ok: dict[tuple[date, date, date], bool] = {}
-    for i in range(n):
-        key = (origination[i], first[i], next_due[i])
-        ok = pair_ok.get(key)
-        if ok is None:
-            ok = pair_ok[key] = _dates_ok(*key)
-        if not ok:
-            suspect.add(i)
+    triples = list(zip(origination, first, next_due, strict=True))
+    _where(suspect, triples, {key for key in set(triples) if not _dates_ok(*key)})
 
     # Normalised values, in STAGE_COLUMNS order.
     remaining = terms[1]
@@ -243,22 +280,28 @@ def _screen(names: list[str], rows: list[list[str]]) -> tuple[set[int], list[lis
     pi_given = col("monthly_pi")
     pi = list(pi_given)
     balances, payments = col("original_balance"), {}
-    for i, value in enumerate(pi_given):
-        if not value and i not in suspect:
-            key = (balances[i], rate[i], terms[0][i])
-            if key not in payments:
-                payments[key] = str(monthly_payment(Decimal(key[0]), Decimal(key[1]), key[2]))
-            pi[i] = payments[key]
-    mat = []
-    for i in range(n):
-        if i in suspect:
-            mat.append("")
-            continue
-        key = (next_due[i], remaining[i], first[i])
-        text = maturity.get(key)
+    if "" in pi_given:
+        for i, value in enumerate(pi_given):
+            if not value and i not in suspect:
+                key = (balances[i], rate[i], terms[0][i])
+                if key not in payments:
+                    payments[key] = str(monthly_payment(Decimal(key[0]), Decimal(key[1]), key[2]))
+                pi[i] = payments[key]
+    # The maturity date once per distinct (next due, remaining term, first payment). A key of a
+    # suspect row may not be computable; a clean row's always is (else this raises, as before).
+    mat_keys = list(zip(next_due, remaining, first, strict=True))
+    for key in set(mat_keys):
+        try:
+            maturity[key] = add_months(key[0], key[1] - 1, day=key[2].day).isoformat()
+        except (TypeError, AttributeError, ValueError, OverflowError):
+            maturity[key] = None
+    mat = [maturity[key] for key in mat_keys]
+    for i in suspect:
+        mat[i] = ""
+    for i, text in enumerate(mat):
         if text is None:
-            text = maturity[key] = add_months(key[0], key[1] - 1, day=key[2].day).isoformat()
-        mat.append(text)
+            key = mat_keys[i]
+            add_months(key[0], key[1] - 1, day=key[2].day)  # pragma: no cover - raises, as it always did
     out = {
         "loan_number": loan_number,
         "investor": investor,
@@ -291,7 +334,7 @@ def _screen(names: list[str], rows: list[list[str]]) -> tuple[set[int], list[lis
         "property_city": col("property_city"),
         "property_state": states["property_state"],
         "property_zip": zips[1],
-        "occupancy": [getattr(o, "value", o) for o in occupancy],
+        "occupancy": _each(occupancy, lambda o: getattr(o, "value", o)),
         "market_value": market,
         "valuation_date": _iso(dates["valuation_date"]),
         "maturity_date": mat,
@@ -323,7 +366,13 @@ def _raise_bad(value: str):
 
 
 def _iso(values: list) -> list[str]:
-    return [v.isoformat() if isinstance(v, date) else "" for v in values]
+    return _each(values, lambda v: v.isoformat() if isinstance(v, date) else "")
+
+
+def _each(values: list, convert: Callable[[object], object]) -> list:
+    """`convert` applied to every value, computed once per distinct value."""
+    done = {v: convert(v) for v in set(values)}
+    return list(map(done.__getitem__, values))
 
 
 def _dates_ok(origination, first, next_due) -> bool:

@@ -105,3 +105,29 @@ def test_the_load_runs_the_same_queries_for_3_or_60_rows(tmp_path):
     run = tape_import(path=reload)
     assert (run.rows_new, run.rows_updated, run.rows_unchanged, run.ledger_rows) == (0, 0, 60, 0)
     assert tape_fast.CHECK_CHUNK >= 1000
+
+
+def test_whole_column_shortcuts_pass_only_columns_whose_every_value_passes():
+    money = tape_fast._MONEY_COLUMN
+    assert tape_fast._column_matches(money, ["1.00", "", "200000", "12.5"]) is True
+    assert tape_fast._column_matches(money, []) is True
+    # A newline inside a value would read as two good values: the count sends it to the per-value test.
+    assert tape_fast._column_matches(money, ["12\n34", "5.00"]) is False
+    assert tape_fast._column_matches(money, ["-1.00"]) is False
+    assert tape_fast._column_matches(tape_fast._SIGNED_MONEY_COLUMN, ["-1.00", "3"]) is True
+    assert tape_fast._column_matches(money, ["1.001"]) is False
+    assert tape_fast._column_matches(tape_fast._LOAN_NUMBER_COLUMN, ["A-1", "2"]) is True
+    assert tape_fast._column_matches(tape_fast._LOAN_NUMBER_COLUMN, ["A-1", ""]) is False
+    for column in [("a", " b"), ("a", "b\t"), ("a\u00a0",), ("x\0 y", "z"), ("", ""), (" ",), ("a\n",), ("\x1fa", "b")]:
+        assert tape_fast._stripped(column) == [v.strip() for v in column]
+    assert tape_fast._stripped(("a b", "c")) == ["a b", "c"]
+
+
+def test_a_value_split_by_a_quoted_newline_is_reported_as_the_per_row_check_reports_it(tmp_path):
+    path = tmp_path / "newline.csv"
+    text = tape_text([tape_row(loan_number="5000001"), tape_row(loan_number="5000002", principal_balance="12\n34")])
+    path.write_text(text)
+    slow, fast = check_tape(path), check_tape_fast(path)
+    fast.spool.close()
+    assert _errors(fast) == _errors(slow)
+    assert [(e.line, e.column) for e in fast.errors] == [(3, "principal_balance")]
