@@ -6,17 +6,19 @@ every row in Python and boards loans through Python tuples; a million-row tape t
 minutes. Here, with the same rules and the same messages:
 
 1. Check, a chunk of rows at a time, column by column: each column's distinct values are
-   checked once (dates, codes, terms repeat across a tape) and the rest with one compiled
-   regex or a length test per value. The screen is deliberately strict: a row it doubts is
-   re-checked by `parse_row` itself, so every error has exactly the per-row path's line,
-   column and message, and a row the screen passes is one `parse_row` accepts.
+   checked once (dates, codes, terms repeat across a tape); money and loan numbers with one
+   regex over the whole joined column (per value only when that fails); lengths, blanks and
+   emails only where a chunk's column needs it. The screen is deliberately strict: a row it
+   doubts is re-checked by `parse_row` itself, so every error has exactly the per-row path's
+   line, column and message, and a row the screen passes is one `parse_row` accepts.
 2. Clean rows are normalised (codes upper-cased, US dates to ISO, blanks to their defaults,
    the derived maturity date, P&I and foreclosure type) and spooled as CSV to a temporary file.
-3. Only a clean file is applied: COPY into a temporary staging table, then a few set-based
-   statements classify each row (new, updated, unchanged: IS DISTINCT FROM on every owned
-   column) and write: inserts for new loans with ids drawn from the sequences, UPDATEs only
-   where a value differs, and ADJUSTMENT ledger rows for changed balances exactly as
-   imports/upsert.py writes them. A repeat load of the same file writes nothing.
+3. Only a clean file is applied: COPY into a temporary table, then one CREATE TABLE AS joins
+   it to the loans it names and builds the staging table: each row's action (new, updated,
+   unchanged: IS DISTINCT FROM on every owned column) and, for a new loan, the ids it boards
+   with. Then a few set-based statements write: inserts for new loans, UPDATEs only where a
+   value differs, and ADJUSTMENT ledger rows for changed balances exactly as imports/upsert.py
+   writes them. A repeat load of the same file writes nothing.
 """
 
 import csv
