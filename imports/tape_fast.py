@@ -529,6 +529,7 @@ def _set(model: type[Model], source: dict[str, str]) -> str:
 
 
 STAGE_WORK_MEM = "256MB"
+UPDATE_STEPS, BOARD_STEPS = 3, 4  # progress steps in _update_existing and _board_new
 BALANCE_SOURCE = {"principal_balance": "principal_balance", "escrow_balance": "escrow_balance"}
 
 
@@ -546,7 +547,7 @@ def apply_tape(check: FastCheck, *, write: bool, actor_id: int | None, effective
     loan_t, borrower_t, property_t = Loan._meta.db_table, Borrower._meta.db_table, Property._meta.db_table
     phone_t, valuation_t = Phone._meta.db_table, Valuation._meta.db_table
     params = {"now": now, "actor": actor_id, "effective": effective_date, "reference": reference}
-    steps = 10 if write else 3
+    steps = 3 + UPDATE_STEPS + BOARD_STEPS if write else 3
     per_step, left = divmod(check.spooled, steps)
 
     def step():
@@ -623,8 +624,16 @@ def apply_tape(check: FastCheck, *, write: bool, actor_id: int | None, effective
         step()
         ledger_rows = 0
         if write:
-            ledger_rows += _update_existing(cursor, params, step)
-            ledger_rows += _board_new(cursor, params, step)
+            # Each statement below scans the whole staging table: skip a group with nothing to do
+            # (a repeat load has neither new nor changed loans; a first load has no changed ones).
+            if counts[UPDATED]:
+                ledger_rows += _update_existing(cursor, params, step)
+            else:
+                progress(per_step * UPDATE_STEPS)
+            if counts[NEW]:
+                ledger_rows += _board_new(cursor, params, step)
+            else:
+                progress(per_step * BOARD_STEPS)
         # Inside an enclosing transaction (tests, a caller's atomic) ON COMMIT comes later.
         cursor.execute("DROP TABLE IF EXISTS tape_stage, tape_adjust")
         progress(left)

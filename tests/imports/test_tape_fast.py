@@ -3,6 +3,7 @@ path: the same errors in the same order, the same normalised values for every cl
 a set-based load whose query count does not grow with the file."""
 
 import csv
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -131,3 +132,21 @@ def test_a_value_split_by_a_quoted_newline_is_reported_as_the_per_row_check_repo
     fast.spool.close()
     assert _errors(fast) == _errors(slow)
     assert [(e.line, e.column) for e in fast.errors] == [(3, "principal_balance")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_progress_bar_reaches_every_row_whether_loans_are_new_changed_or_unchanged(tmp_path):
+    first = write_tape(tmp_path / "first.csv", many_rows(30))
+    rows = many_rows(30)
+    rows[0] = {**rows[0], "principal_balance": "1234.56"}
+    changed = write_tape(tmp_path / "changed.csv", rows)
+    for path, expected in ((first, (30, 0, 0)), (first, (0, 0, 30)), (changed, (0, 1, 29))):
+        totals = Counter()
+
+        def count(phase: str, rows: int, totals: Counter = totals) -> None:
+            totals[phase] += rows
+
+        run = tape_import(path=path, progress=count)
+        assert (run.rows_new, run.rows_updated, run.rows_unchanged) == expected
+        assert totals == {"check": 30, "apply": 30}
