@@ -71,17 +71,65 @@ def bare_copy_seconds(path: Path) -> float:
     return seconds
 
 
-def timed_import(path: Path, profile: bool):
-    from imports.services import tape_import
+def timed_import(path: Path, profile: bool, timings: bool = False):
+    from django.db import connection
+
+    from imports import services
 
     profiler = cProfile.Profile() if profile else None
+    statements: list[tuple[float, str]] = []
+    checking: list[float] = []
+    check_fast, apply_fast = services.check_tape_fast, services.apply_tape
+    applying: list[float] = []
+
+    def timed_apply(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return apply_fast(*args, **kwargs)
+        finally:
+            applying.append(time.perf_counter() - began)
+
+    def timed_check(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return check_fast(*args, **kwargs)
+        finally:
+            checking.append(time.perf_counter() - began)
+
+    def timed_sql(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append((time.perf_counter() - began, " ".join(sql.split())))
+
     started = time.perf_counter()
     if profiler:
         profiler.enable()
-    run = tape_import(path=path)
+    services.check_tape_fast, services.apply_tape = timed_check, timed_apply
+    try:
+        if timings:
+            with connection.execute_wrapper(timed_sql):
+                run = services.tape_import(path=path)
+        else:
+            run = services.tape_import(path=path)
+    finally:
+        services.check_tape_fast, services.apply_tape = check_fast, apply_fast
     if profiler:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    if timings:
+        print(f"  checking pass (Python, incl. spooling): {sum(checking):.2f} s")
+        for seconds, sql in sorted(statements, reverse=True)[:15]:
+            print(f"  {seconds:7.2f} s  {sql[:150]}")
+        print(f"  all SQL statements: {sum(s for s, _ in statements):.2f} s in {len(statements)} statement(s)")
+        print(f"  applying (COPY into staging and the statements): {sum(applying):.2f} s")
+    if timings or profile:
+        run_seconds = time.perf_counter() - started
+        print(
+            f"  the rest (commit with its deferred foreign-key checks, the run's records): "
+            f"{run_seconds - sum(checking) - sum(applying):.2f} s"
+        )
     return time.perf_counter() - started, run
 
 
@@ -90,6 +138,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--db", default="lossmit_bench_tape", help="scratch database name (dropped and recreated)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the first load")
+    parser.add_argument(
+        "--timings", action="store_true", help="time the checking pass and each SQL statement of both loads"
+    )
     parser.add_argument(
         "--per-row", action="store_true", help="also time the per-row path (the SQLite path) on a fresh database"
     )
@@ -108,7 +159,7 @@ def main() -> None:
         floor = bare_copy_seconds(path)
         print(f"bare COPY into a plain table: {floor:.2f} s ({args.rows / floor:,.0f} rows/s)")
         for label in ("first load (all new)", "repeat load (all unchanged)"):
-            seconds, run = timed_import(path, args.profile and label.startswith("first"))
+            seconds, run = timed_import(path, args.profile and label.startswith("first"), args.timings)
             print(
                 f"{label}: {seconds:.1f} s, {args.rows / seconds:,.0f} rows/s, {seconds / floor:.1f}x the bare COPY "
                 f"[run {run.status}: {run.rows_new} new, {run.rows_updated} updated, {run.rows_unchanged} unchanged]"

@@ -3,6 +3,7 @@ path: the same errors in the same order, the same normalised values for every cl
 a set-based load whose query count does not grow with the file."""
 
 import csv
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -105,3 +106,47 @@ def test_the_load_runs_the_same_queries_for_3_or_60_rows(tmp_path):
     run = tape_import(path=reload)
     assert (run.rows_new, run.rows_updated, run.rows_unchanged, run.ledger_rows) == (0, 0, 60, 0)
     assert tape_fast.CHECK_CHUNK >= 1000
+
+
+def test_whole_column_shortcuts_pass_only_columns_whose_every_value_passes():
+    money = tape_fast._MONEY_COLUMN
+    assert tape_fast._column_matches(money, ["1.00", "", "200000", "12.5"]) is True
+    assert tape_fast._column_matches(money, []) is True
+    # A newline inside a value would read as two good values: the count sends it to the per-value test.
+    assert tape_fast._column_matches(money, ["12\n34", "5.00"]) is False
+    assert tape_fast._column_matches(money, ["-1.00"]) is False
+    assert tape_fast._column_matches(tape_fast._SIGNED_MONEY_COLUMN, ["-1.00", "3"]) is True
+    assert tape_fast._column_matches(money, ["1.001"]) is False
+    assert tape_fast._column_matches(tape_fast._LOAN_NUMBER_COLUMN, ["A-1", "2"]) is True
+    assert tape_fast._column_matches(tape_fast._LOAN_NUMBER_COLUMN, ["A-1", ""]) is False
+    for column in [("a", " b"), ("a", "b\t"), ("a\u00a0",), ("x\0 y", "z"), ("", ""), (" ",), ("a\n",), ("\x1fa", "b")]:
+        assert tape_fast._stripped(column) == [v.strip() for v in column]
+    assert tape_fast._stripped(("a b", "c")) == ["a b", "c"]
+
+
+def test_a_value_split_by_a_quoted_newline_is_reported_as_the_per_row_check_reports_it(tmp_path):
+    path = tmp_path / "newline.csv"
+    text = tape_text([tape_row(loan_number="5000001"), tape_row(loan_number="5000002", principal_balance="12\n34")])
+    path.write_text(text)
+    slow, fast = check_tape(path), check_tape_fast(path)
+    fast.spool.close()
+    assert _errors(fast) == _errors(slow)
+    assert [(e.line, e.column) for e in fast.errors] == [(3, "principal_balance")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_progress_bar_reaches_every_row_whether_loans_are_new_changed_or_unchanged(tmp_path):
+    first = write_tape(tmp_path / "first.csv", many_rows(30))
+    rows = many_rows(30)
+    rows[0] = {**rows[0], "principal_balance": "1234.56"}
+    changed = write_tape(tmp_path / "changed.csv", rows)
+    for path, expected in ((first, (30, 0, 0)), (first, (0, 0, 30)), (changed, (0, 1, 29))):
+        totals = Counter()
+
+        def count(phase: str, rows: int, totals: Counter = totals) -> None:
+            totals[phase] += rows
+
+        run = tape_import(path=path, progress=count)
+        assert (run.rows_new, run.rows_updated, run.rows_unchanged) == expected
+        assert totals == {"check": 30, "apply": 30}
