@@ -59,6 +59,13 @@ def _celery_eager(request):
     celery_app.conf.task_always_eager = configured
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 (production's hasher, tests/security/test_deploy_check.py) costs ~0.3 s per user
+    created or logged in; tests hash with MD5 so the suite's time goes to what it tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 # Rows that data migrations create and every part of the app relies on:
 # (app, migration module, its idempotent forward function).
 ROWS_FROM_MIGRATIONS = (
