@@ -83,7 +83,7 @@ def pages(ids: dict) -> list[Page]:
         Page("audit timeline", "manager1", f"/audit/loans/{loan}/"),
         Page("loan page", "manager1", f"/loans/{loan}/"),
         Page("rules page", "admin1", "/rules/"),
-        Page("scan runs", "admin1", "/rules/scans/"),
+        Page("scan runs", "admin1", "/delinquency/scans/"),
         Page("team", "admin1", "/team/"),
     ]
     if ids["task"]:
