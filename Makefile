@@ -24,6 +24,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --loans $(DEMO_LOANS) --seed $(DEMO_SEED)
+	# Last night's scan, so worklists, buckets and the dashboard have data (a rerun changes nothing).
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py run_delinquency_scan
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
