@@ -174,18 +174,35 @@ def tape_import(
         return _tape_apply(run, check, spool, actor=actor, dry_run=dry_run, progress=progress)
 
 
+def _tape_rejected(run: ImportRun, check, *, actor) -> ImportRun:
+    _finish(
+        run,
+        ImportRun.Status.REJECTED,
+        actor=actor,
+        action="import.tape.rejected",
+        note=f"Tape {run.file_name} rejected: {len(check.errors)} error(s) in {check.rows} row(s); nothing loaded",
+    )
+    return run
+
+
+def _tape_applied(run: ImportRun, *, actor) -> None:
+    _finish(
+        run,
+        ImportRun.Status.APPLIED,
+        actor=actor,
+        action="import.tape",
+        note=(
+            f"Tape {run.file_name}: {run.rows_total} row(s), {run.rows_new} new, {run.rows_updated} updated, "
+            f"{run.rows_unchanged} unchanged, {run.ledger_rows} ledger row(s)"
+        ),
+    )
+
+
 def _tape_apply(run: ImportRun, check, spool: _Spool, *, actor, dry_run: bool, progress: Progress) -> ImportRun:
     run.rows_total = check.rows
     _store_errors(run, check.errors)
     if not check.ok:
-        _finish(
-            run,
-            ImportRun.Status.REJECTED,
-            actor=actor,
-            action="import.tape.rejected",
-            note=f"Tape {run.file_name} rejected: {len(check.errors)} error(s) in {check.rows} row(s); nothing loaded",
-        )
-        return run
+        return _tape_rejected(run, check, actor=actor)
 
     ctx = ChunkContext(actor=actor, effective_date=timezone.localdate(), reference=f"tape run {run.pk}")
     if dry_run:
@@ -194,16 +211,7 @@ def _tape_apply(run: ImportRun, check, spool: _Spool, *, actor, dry_run: bool, p
         return run
     with transaction.atomic():
         _apply(spool.records(), run, ctx, write=True, progress=progress)
-        _finish(
-            run,
-            ImportRun.Status.APPLIED,
-            actor=actor,
-            action="import.tape",
-            note=(
-                f"Tape {run.file_name}: {run.rows_total} row(s), {run.rows_new} new, {run.rows_updated} updated, "
-                f"{run.rows_unchanged} unchanged, {run.ledger_rows} ledger row(s)"
-            ),
-        )
+        _tape_applied(run, actor=actor)
     return run
 
 
@@ -215,14 +223,7 @@ def _tape_fast(path: Path, run: ImportRun, *, actor, dry_run: bool, progress: Pr
     _store_errors(run, check.errors)
     if not check.ok:
         check.spool.close()
-        _finish(
-            run,
-            ImportRun.Status.REJECTED,
-            actor=actor,
-            action="import.tape.rejected",
-            note=f"Tape {run.file_name} rejected: {len(check.errors)} error(s) in {check.rows} row(s); nothing loaded",
-        )
-        return run
+        return _tape_rejected(run, check, actor=actor)
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
         applied = apply_tape(
@@ -242,16 +243,7 @@ def _tape_fast(path: Path, run: ImportRun, *, actor, dry_run: bool, progress: Pr
         if dry_run:
             transaction.set_rollback(True)  # classified only: drop the staging tables, write nothing
         else:
-            _finish(
-                run,
-                ImportRun.Status.APPLIED,
-                actor=actor,
-                action="import.tape",
-                note=(
-                    f"Tape {run.file_name}: {run.rows_total} row(s), {run.rows_new} new, {run.rows_updated} "
-                    f"updated, {run.rows_unchanged} unchanged, {run.ledger_rows} ledger row(s)"
-                ),
-            )
+            _tape_applied(run, actor=actor)
     if dry_run:
         _finish(run, ImportRun.Status.PREVIEWED, actor=actor, action="", note="")
     return run
