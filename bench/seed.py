@@ -30,10 +30,11 @@ def scratch_url(base: str, name: str) -> str:
     return urlunparse(urlparse(base)._replace(path=f"/{name}"))
 
 
-def admin_execute(base_url: str, *statements: str) -> None:
+def admin_execute(base_url: str, *statements: str, database: str = "postgres") -> None:
+    """Run each statement in autocommit (CREATE/DROP DATABASE, VACUUM) in `database`."""
     import psycopg2
 
-    conn = psycopg2.connect(scratch_url(base_url, "postgres"))
+    conn = psycopg2.connect(scratch_url(base_url, database))
     conn.autocommit = True
     with conn.cursor() as cur:
         for statement in statements:

@@ -92,8 +92,14 @@ class Compliance:
     next_callable_at: datetime | None  # None: never while the hold lasts
     blocked_reason: str = ""
     local_time: datetime | None = None
-    attempts_last_7_days: int = 0
+    attempts_last_7_days: int | None = 0  # None: not read (the paged worklist's callable tier)
     reasons: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open_now(cls, now: datetime, zone: ZoneInfo) -> "Compliance":
+        """Callable at `now`, known without reading the attempts: under seven of them, no
+        conversation in the last seven days, no no-call hold, inside the window."""
+        return cls(True, None, "", now.astimezone(zone), None, [])
 
 
 def compliance_for(
@@ -165,15 +171,21 @@ def open_tasks_for(user) -> QuerySet[CallTask]:
     )
 
 
-def _annotate_compliance(tasks: list[CallTask], now: datetime) -> None:
-    """Set `task.compliance` on each task: two queries (attempts, holds) for the whole list."""
+def _loan_zone(task: CallTask) -> ZoneInfo:
+    return borrower_time_zone(task.loan.property.state, task.loan.borrower.mailing_state)
+
+
+def _annotate_compliance(tasks: list[CallTask], now: datetime, *, zone=_loan_zone) -> None:
+    """Set `task.compliance` on each task: two queries (attempts, holds) for the whole list,
+    none for an empty one. `zone(task)` is the borrower's time zone."""
     loan_ids = {t.loan_id for t in tasks}
-    attempts = _recent_attempts(loan_ids, now) if loan_ids else {}
-    holds = _no_call_holds(loan_ids, timezone.localdate(now)) if loan_ids else {}
+    if not loan_ids:
+        return
+    attempts = _recent_attempts(loan_ids, now)
+    holds = _no_call_holds(loan_ids, timezone.localdate(now))
     for task in tasks:
-        zone = borrower_time_zone(task.loan.property.state, task.loan.borrower.mailing_state)
         task.compliance = compliance_for(
-            now=now, zone=zone, attempts=attempts.get(task.loan_id, []), no_call_hold=holds.get(task.loan_id)
+            now=now, zone=zone(task), attempts=attempts.get(task.loan_id, []), no_call_hold=holds.get(task.loan_id)
         )
 
 
@@ -222,6 +234,30 @@ WORKLIST_LOAN_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class WorklistLoan:
+    """What a worklist row shows of the task's loan, read as plain values: four model instances
+    per row (loan, borrower, property, status) cost more to build than the query to run."""
+
+    id: int
+    loan_number: str
+    next_due_date: date
+    first_name: str
+    last_name: str
+    mailing_state: str
+    property_state: str
+    bucket: str | None  # None until the first scan covers the loan
+    risk_reasons: list
+
+    @property
+    def borrower_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return borrower_time_zone(self.property_state, self.mailing_state)
+
+
 class Tier(IntEnum):
     """The worklist's first sort key: what the specialist can do with the task right now."""
 
@@ -255,7 +291,7 @@ class WorklistCursor:
 
 @dataclass
 class WorklistPage:
-    tasks: list[CallTask]  # annotated with `compliance` and `tier`
+    tasks: list[CallTask]  # annotated with `compliance`, `tier` and `summary` (a WorklistLoan)
     total: int  # open tasks on the worklist
     matching: int  # of those, the ones the filters keep
     regulatory_today: int  # Reg X and case-deadline tasks due today
@@ -330,7 +366,8 @@ def worklist_page(
     callable later, then no-call holds; inside each by reason priority, due date and id. At most
     seven queries however long the list: the counts, up to one read per tier (each walks the
     `calltask_worklist_order` index and stops after a page), the page's loans (with borrower,
-    property and status), their recent attempts and holds (one more when filtered).
+    property and status, as values), and for the tasks not callable now their recent attempts
+    and holds (one more when filtered).
     Inside the "later" tier the order is by due date, not by when each task opens: ordering
     by the opening would sort every waiting task on each request.
 
@@ -370,11 +407,20 @@ def worklist_page(
     more = len(tasks) > size
     tasks = tasks[:size]
     if tasks:
-        loans = Loan.objects.select_related("borrower", "property", "delinquency").only(*WORKLIST_LOAN_COLUMNS)
-        by_id = {loan.pk: loan for loan in loans.filter(pk__in={t.loan_id for t in tasks})}
+        rows = Loan.objects.filter(pk__in={t.loan_id for t in tasks}).values_list(*WORKLIST_LOAN_COLUMNS)
+        by_id = {row[0]: WorklistLoan(*row) for row in rows}
         for task in tasks:
-            task.loan = by_id[task.loan_id]
-    _annotate_compliance(tasks, now)
+            task.summary = by_id[task.loan_id]
+    # A task the callable tier's filter let through is callable now by the same rules
+    # compliance_for applies (the filter mirrors it); only the others need their attempts
+    # and holds read to say why not and until when.
+    waiting = []
+    for task in tasks:
+        if task.tier == Tier.CALLABLE:
+            task.compliance = Compliance.open_now(now, task.summary.zone)
+        else:
+            waiting.append(task)
+    _annotate_compliance(waiting, now, zone=lambda task: task.summary.zone)
     last = tasks[-1] if more else None
     return WorklistPage(
         tasks=tasks,

@@ -214,3 +214,32 @@ def test_a_malformed_page_cursor_shows_the_first_page(client, specialist):
     assert response.status_code == 200
     assert len(rows(response)) == 3
     assert {t.pk for t in made} == set(rows(response))
+
+
+def test_row_markup_escapes_what_borrowers_and_scans_wrote(client, specialist):
+    """The rows are built in Python (WorklistRow.html), not by the template engine: names and
+    risk messages are escaped all the same, and the row reads as the template's did."""
+    loan = delinquent(specialist, risks=[("nsf", "<script>alert(1)</script> NSF")])
+    loan.borrower.first_name, loan.borrower.last_name = "Ana", "O'Neil <b>"
+    loan.borrower.save()
+    t = task(loan, due_by=date(2026, 11, 30))
+    client.force_login(specialist)
+
+    html = client.get(WORKLIST).content.decode()
+
+    assert "<script>alert(1)" not in html
+    assert "<b>" not in html
+    assert (
+        f'<tr id="task-{t.pk}" class="wl-row">'
+        f'<td class="wl-who"><a class="wl-borrower" href="{reverse("loan-detail", args=[loan.pk])}">'
+        "Ana O&#x27;Neil &lt;b&gt;</a>"
+        f' <span class="txn-meta mono">{loan.loan_number} · GA</span></td>'
+        '<td data-label="Reason"><span class="badge reason-regx_live_contact">Reg X live contact</span></td>'
+        '<td class="nowrap" data-label="Due by"><span class="badge badge-due">Expires today</span> </td>'
+        '<td class="num" data-label="Days past due">47</td>'
+        '<td data-label="Bucket"><span class="badge bucket-30-59">30-59</span></td>'
+        '<td class="wl-risk" data-label="Risk"><span class="risk">&lt;script&gt;alert(1)&lt;/script&gt; NSF</span></td>'
+        '<td class="wl-window" data-label="Call window"><span class="badge badge-ok">Open now</span></td>'
+        f'<td class="actions"><a class="btn btn-primary btn-small" href="{reverse("task-call", args=[t.pk])}">'
+        'Work this task<span class="visually-hidden">: Ana O&#x27;Neil &lt;b&gt;</span></a></td></tr>'
+    ) in html

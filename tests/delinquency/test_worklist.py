@@ -226,3 +226,25 @@ def test_next_callable_task_skips_the_one_just_logged_and_the_uncallable(db, spe
     second = task(LoanFactory(assigned_to=specialist), CallTask.Reason.EARLY_WARNING)
     assert next_callable_task(user=specialist, after_task_id=first.pk) == second
     assert next_callable_task(user=specialist, after_task_id=second.pk) == first
+
+
+def test_a_page_of_callable_tasks_reads_no_attempts_or_holds(db, specialist, monday_morning, django_assert_num_queries):
+    """The callable tier's filter already proved each task callable (no hold, no conversation in
+    seven days, under seven attempts, inside the window): the page reads the counts, the tier
+    and the loans, and says "Open now" exactly as compliance_for would."""
+    from delinquency.selectors import call_compliance, worklist_page
+
+    loans = [LoanFactory(assigned_to=specialist) for _ in range(3)]
+    attempts(loans[0], *(MON_0830 - timedelta(hours=20 * n + 1) for n in range(6)))  # six: still callable
+    for loan in loans:
+        task(loan, due_by=date(2026, 12, 1))
+
+    with django_assert_num_queries(3):
+        page = worklist_page(user=specialist, size=2)
+
+    assert [t.loan_id for t in page.tasks] == [loans[0].pk, loans[1].pk]
+    checked = call_compliance(loan_id=loans[0].pk)
+    assert (checked.callable_now, checked.attempts_last_7_days) == (True, 6)
+    shown = page.tasks[0].compliance
+    assert (shown.callable_now, shown.next_callable_at, shown.blocked_reason, shown.reasons) == (True, None, "", [])
+    assert shown.local_time == checked.local_time
