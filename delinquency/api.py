@@ -1,6 +1,8 @@
 """/api/v1/ delinquency work: the caller's worklist, call attempts, task completion, promises,
 holds and scan runs. Thin views over delinquency/services.py and selectors.py."""
 
+from urllib.parse import urlencode
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -10,7 +12,10 @@ from rest_framework.views import APIView
 
 from accounts.api import HasLossmitRole, error_responses
 from delinquency import selectors, services
-from delinquency.models import CallAttempt, CallTask, Hold, LoanDelinquency, Promise, ScanRun
+from delinquency.forms import WorklistFilterForm
+from delinquency.models import CallAttempt, CallTask, Hold, Promise, ScanRun
+from delinquency.status import Bucket
+from lossmit.errors import BadInput
 
 TASK_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Call task id.")
 LOAN_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Loan id.")
@@ -18,37 +23,34 @@ HOLD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, descri
 
 
 class WorklistTaskSerializer(serializers.Serializer):
+    """One task of the paged worklist: read from the page's WorklistLoan (`task.summary`), so a
+    page costs the same few queries however long the list."""
+
     id = serializers.IntegerField()
     loan = serializers.IntegerField(source="loan_id")
-    loan_number = serializers.CharField(source="loan.loan_number")
-    borrower = serializers.CharField(source="loan.borrower.full_name")
+    loan_number = serializers.CharField(source="summary.loan_number")
+    borrower = serializers.CharField(source="summary.borrower_name")
     reason = serializers.CharField()
     due_by = serializers.DateField()
-    days_past_due = serializers.SerializerMethodField()
-    bucket = serializers.SerializerMethodField()
+    days_past_due = serializers.IntegerField(
+        source="summary.days_past_due", allow_null=True, help_text="As of the latest scan; null until one covers it."
+    )
+    bucket = serializers.CharField(source="summary.bucket", allow_null=True)
     risk_reasons = serializers.SerializerMethodField()
     callable_now = serializers.BooleanField(source="compliance.callable_now")
     next_callable_at = serializers.DateTimeField(source="compliance.next_callable_at", allow_null=True)
     blocked_reason = serializers.CharField(source="compliance.blocked_reason")
     local_time = serializers.DateTimeField(source="compliance.local_time")
 
-    def _row(self, task) -> LoanDelinquency | None:
-        try:
-            return task.loan.delinquency
-        except LoanDelinquency.DoesNotExist:
-            return None  # not scanned yet
-
-    def get_days_past_due(self, task) -> int | None:
-        row = self._row(task)
-        return row.days_past_due if row else None
-
-    def get_bucket(self, task) -> str | None:
-        row = self._row(task)
-        return row.bucket if row else None
-
     def get_risk_reasons(self, task) -> list:
-        row = self._row(task)
-        return row.risk_reasons if row else []
+        return task.summary.risk_reasons or []
+
+
+class WorklistPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Open tasks on the caller's worklist.")
+    matching = serializers.IntegerField(help_text="Of those, the ones `reason` and `bucket` keep.")
+    next = serializers.CharField(allow_null=True, help_text="URL of the next page, or null on the last.")
+    results = WorklistTaskSerializer(many=True)
 
 
 # Free text has a bound, as on the pages (CallLogForm.note): a 20,000-character note is a
@@ -126,15 +128,44 @@ class WorklistView(APIView):
 
     @extend_schema(
         operation_id="worklist",
-        summary="My call tasks, most urgent first",
-        description="Open tasks assigned to the caller with call compliance: whether each is callable now and "
-        "when it next opens (8am-9pm borrower local time, 7 calls in 7 days, 7 days after a conversation, "
-        "no-call holds).",
-        responses={200: WorklistTaskSerializer(many=True), **error_responses()},
+        summary="My call tasks, most urgent first, a page at a time",
+        description=(
+            "Open tasks assigned to the caller with call compliance: whether each is callable now and "
+            "when it next opens (8am-9pm borrower local time, 7 calls in 7 days, 7 days after a conversation, "
+            f"no-call holds). Callable tasks first, then those callable later, then no-call holds. "
+            f"{selectors.WORKLIST_PAGE_SIZE} tasks a page; `next` carries the cursor (`after`) of the following page."
+        ),
+        parameters=[
+            OpenApiParameter("reason", OpenApiTypes.STR, enum=CallTask.Reason.values, description="Only this reason."),
+            OpenApiParameter("bucket", OpenApiTypes.STR, enum=list(Bucket.ALL), description="Only this bucket."),
+            OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from the previous page's `next`."),
+        ],
+        responses={200: WorklistPageSerializer, **error_responses(400)},
         tags=["delinquency"],
     )
     def get(self, request: Request) -> Response:
-        return Response(WorklistTaskSerializer(selectors.worklist_for(user=request.user), many=True).data)
+        form = WorklistFilterForm(request.query_params)
+        if not form.is_valid():
+            raise BadInput(
+                "invalid_filter",
+                "Unknown reason or bucket.",
+                fields={name: list(errors) for name, errors in form.errors.items()},
+            )
+        raw_after = request.query_params.get("after")
+        after = selectors.WorklistCursor.parse(raw_after)
+        if raw_after and after is None:
+            raise BadInput(
+                "invalid_cursor", "Malformed page cursor.", fields={"after": ["Use the `next` URL as given."]}
+            )
+        filters = {key: value for key, value in form.cleaned_data.items() if value}
+        page = selectors.worklist_page(user=request.user, after=after, **filters)
+        next_url = None
+        if page.next_cursor is not None:
+            next_url = request.build_absolute_uri(
+                f"{request.path}?{urlencode({**filters, 'after': str(page.next_cursor)})}"
+            )
+        body = {"count": page.total, "matching": page.matching, "next": next_url, "results": page.tasks}
+        return Response(WorklistPageSerializer(body).data)
 
 
 class CallAttemptView(APIView):

@@ -196,7 +196,9 @@ def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
     Order: callable now before not yet callable (a California borrower at 8:30 Eastern moves
     down until 11:00 Eastern), then Reg X and case deadlines by due date, broken promises,
     missed trial payments, early warning; then by due date and when the task becomes callable.
-    Reads the whole list: the API's worklist. Pages use worklist_page, which reads one page.
+    Reads the whole list, so nothing serves it any more: the page and the API read one page
+    at a time with worklist_page. It stays as the plain statement of the order, which the
+    tests hold worklist_page to.
     """
     now = now or timezone.now()
     tasks = list(open_tasks_for(user))
@@ -231,6 +233,7 @@ WORKLIST_LOAN_COLUMNS = (
     "property__state",
     "delinquency__bucket",
     "delinquency__risk_reasons",
+    "delinquency__days_past_due",
 )
 
 
@@ -247,7 +250,8 @@ class WorklistLoan:
     mailing_state: str
     property_state: str
     bucket: str | None  # None until the first scan covers the loan
-    risk_reasons: list
+    risk_reasons: list | None
+    days_past_due: int | None  # as of the latest scan; None until a scan covers the loan
 
     @property
     def borrower_name(self) -> str:
