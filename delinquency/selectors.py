@@ -445,3 +445,11 @@ def next_callable_task(*, user, after_task_id: int, now: datetime | None = None)
     return (
         open_tasks_for(user).filter(callable_now).exclude(pk=after_task_id).order_by("priority", "due_by", "pk").first()
     )
+
+
+def holds_in_force(*, loan_id: int, day: date) -> list[Hold]:
+    """The loan's holds in force on `day` (started, not ended), oldest first: what a loan's
+    header flags. One query."""
+    return list(
+        Hold.objects.filter(loan_id=loan_id, start_date__lte=day).exclude(end_date__lt=day).order_by("start_date", "id")
+    )

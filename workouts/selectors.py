@@ -22,6 +22,64 @@ def _visible_cases(user) -> QuerySet[LossMitCase]:
     return LossMitCase.objects.all()
 
 
+# (field, label, rule, servicer's own deadline?). The servicer's deadlines turn red when late;
+# the delinquency milestones and the borrower's appeal window are dates to know, shown muted
+# once past.
+DEADLINE_LABELS = (
+    ("acknowledgment_due", "Acknowledgment letter", "1024.41(b): 5 business days after receipt", True),
+    ("evaluation_due", "Evaluation decision", "1024.41(c): 30 days after the application is complete", True),
+    ("appeal_decision_due", "Appeal decision", "1024.41(h): 30 days after the appeal", True),
+    ("live_contact_due", "Live contact", "1024.39(a): day 36 of delinquency", False),
+    ("written_notice_due", "Early-intervention notice", "1024.39(b): day 45 of delinquency", False),
+    ("earliest_foreclosure_referral", "Earliest foreclosure referral", "1024.41(f): after day 120", False),
+    ("appeal_deadline", "Appeal deadline", "1024.41(h): 14 days after the denial notice", False),
+)
+SOON_DAYS = 5
+
+
+def deadline_rows(case: LossMitCase, today: date, declared: frozenset[date] | None = None) -> list[dict]:
+    """The case's Regulation X dates as the pages list them: label, rule, date, days left and
+    a state (ok, soon, late for the servicer's own deadlines; past for the milestones)."""
+    deadlines = case_deadlines(case, declared)
+    rows = []
+    for key, label, rule, ours in DEADLINE_LABELS:
+        when = getattr(deadlines, key)
+        if when is None:
+            continue
+        left = (when - today).days
+        done = key == "acknowledgment_due" and case.acknowledgment_sent_on is not None
+        if done:
+            state = "ok"
+        elif left < 0:
+            state = "late" if ours else "past"
+        else:
+            state = "soon" if left <= SOON_DAYS else "ok"
+        rows.append(
+            {
+                "label": label,
+                "rule": rule,
+                "date": when,
+                "days_left": left,
+                "abs_left": abs(left),
+                "state": state,
+                "done": done,
+                "ours": ours,
+            }
+        )
+    return rows
+
+
+def next_deadline(rows: list[dict]) -> dict | None:
+    """The one date a loan's header shows for its open case: a servicer's deadline already
+    missed first (it needs doing today), else the soonest date still ahead; None when every
+    date is behind or done."""
+    late = [row for row in rows if row["state"] == "late"]
+    if late:
+        return min(late, key=lambda row: row["date"])
+    ahead = [row for row in rows if row["days_left"] >= 0 and not row["done"]]
+    return min(ahead, key=lambda row: row["date"]) if ahead else None
+
+
 def case_list(*, user, loan_id: int | None = None, active_only: bool = False) -> QuerySet[LossMitCase]:
     cases = _visible_cases(user).select_related("loan", "loan__borrower", "assigned_to")
     if loan_id is not None:

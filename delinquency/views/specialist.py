@@ -35,13 +35,14 @@ from delinquency.scan import convention
 from delinquency.selectors import (
     WorklistCursor,
     call_compliance,
+    holds_in_force,
     next_callable_task,
     open_tasks_for,
     worklist_page,
 )
 from delinquency.services import call_attempt_record, hold_create, promise_create
 from lossmit.errors import DomainError
-from workouts.selectors import case_deadlines, case_list
+from workouts.selectors import case_deadlines, case_list, deadline_rows, next_deadline
 from workouts.services import case_open, case_update
 
 # Reasons whose deadline is a regulation's (Reg X 1024.39, 1024.41): "due today" is urgent.
@@ -338,11 +339,7 @@ def _call_context(request: HttpRequest, task: CallTask, form: CallLogForm) -> di
     status = getattr(task.loan, "delinquency", None)
     dpd = days_past_due(loan.next_due_date, today)
     case = case_list(user=request.user, loan_id=loan.pk, active_only=True).first()
-    holds = [
-        h
-        for h in Hold.objects.filter(loan_id=loan.pk, start_date__lte=today).exclude(end_date__lt=today)
-        if h.is_active_on(today)
-    ]
+    holds = holds_in_force(loan_id=loan.pk, day=today)
     return {
         "task": task,
         "loan": loan,
@@ -355,6 +352,7 @@ def _call_context(request: HttpRequest, task: CallTask, form: CallLogForm) -> di
         "risk_reasons": list(status.risk_reasons) if status is not None else [],
         "holds": holds,
         "case": case,
+        "next_deadline": next_deadline(deadline_rows(case, today)) if case else None,
         "promises": list(Promise.objects.filter(loan_id=loan.pk).order_by("-created_at", "-id")[:5]),
         "attempts": _contact_log(loan.pk),
         "outcome_labels": Outcome.LABELS,

@@ -207,17 +207,82 @@ def test_ledger_is_capped_at_100_rows_with_a_show_all_link(client, specialist, l
 
 
 # session, user, roles, loan (+borrowers, property, specialist), borrower phones,
-# co-borrower phones, valuations, ledger count, ledger rows
-LOAN_PAGE_QUERIES = 9
+# co-borrower phones, valuations, ledger count, ledger rows; the header's scan status row,
+# holds and open case; with a case, the declared holidays and its latest denial
+LOAN_PAGE_QUERIES = 14
+
+
+def test_header_flags_risks_holds_and_the_open_cases_next_date(client, specialist):
+    """Maria's header: what the scan flagged, the hold in force (not the ended one), and the
+    open case with its next Regulation X date: the acknowledgment letter, received the day
+    before Thanksgiving, is due Dec 3 (Thursday and the weekend skipped), 6 days from Nov 27."""
+    from delinquency.models import Hold, LoanDelinquency
+    from workouts.services import case_open
+
+    loan = LoanFactory(next_due_date=date(2026, 10, 1), assigned_to=specialist)
+    LoanDelinquency.objects.create(
+        loan=loan,
+        business_date=date(2026, 11, 26),
+        next_due_date=loan.next_due_date,
+        days_past_due=56,
+        bucket="30-59",
+        risk_reasons=[{"code": "nsf", "message": "NSF 12 days ago"}],
+    )
+    Hold.objects.create(loan=loan, kind=Hold.Kind.ATTORNEY, start_date=date(2026, 11, 2), reason="Counsel")
+    Hold.objects.create(
+        loan=loan, kind=Hold.Kind.BANKRUPTCY, start_date=date(2026, 6, 1), end_date=date(2026, 9, 1), reason="Dismissed"
+    )
+    client.force_login(specialist)
+    before = client.get(page(loan))
+    assert (before.context["case"], before.context["next_deadline"]) == (None, None)
+    case_open(actor=specialist, loan_id=loan.pk, application_received_on=date(2026, 11, 25))
+
+    response = client.get(page(loan))
+
+    assert [hold.kind for hold in response.context["holds"]] == [Hold.Kind.ATTORNEY]
+    deadline = response.context["next_deadline"]
+    assert (deadline["label"], deadline["date"], deadline["days_left"], deadline["state"]) == (
+        "Acknowledgment letter",
+        date(2026, 12, 3),
+        6,
+        "ok",
+    )
+    header = response.content.decode().split('<header id="loan-header"')[1].split("</header>")[0]
+    assert '<li class="flag flag-hold">Represented by an attorney hold since Nov 2</li>' in header
+    assert '<li class="flag">NSF 12 days ago</li>' in header
+    assert "Bankruptcy" not in header
+    assert "Acknowledgment letter Dec 3" in header
+    assert "6 days left" in header
+    assert f'href="{reverse("workout-evaluate", args=[loan.pk])}">Open (application incomplete)</a>' in header
+
+
+def test_header_puts_a_missed_servicer_deadline_first(client, specialist, today):
+    """Past its acknowledgment date with no letter sent, the header says late, not the
+    referral date still ahead."""
+    from workouts.services import case_open
+
+    loan = LoanFactory(next_due_date=date(2026, 10, 1), assigned_to=specialist)
+    case_open(actor=specialist, loan_id=loan.pk, application_received_on=date(2026, 11, 10))
+    client.force_login(specialist)
+    deadline = client.get(page(loan)).context["next_deadline"]
+    assert (deadline["label"], deadline["date"], deadline["days_left"], deadline["state"]) == (
+        "Acknowledgment letter",
+        date(2026, 11, 18),  # five business days after Nov 10, Veterans Day (Nov 11) skipped
+        -9,
+        "late",
+    )
 
 
 @pytest.mark.parametrize("payments", [3, 30])
 def test_loan_page_runs_a_fixed_number_of_queries(client, specialist, django_assert_max_num_queries, payments):
+    from workouts.services import case_open
+
     loan = LoanFactory(co_borrower=BorrowerFactory())
     PhoneFactory(borrower=loan.borrower)
     PhoneFactory(borrower=loan.co_borrower)
     ValuationFactory(property=loan.property)
     _small_payments(loan, specialist, payments)
+    case_open(actor=specialist, loan_id=loan.pk, application_received_on=date(2026, 11, 20))
     client.force_login(specialist)
     with django_assert_max_num_queries(LOAN_PAGE_QUERIES):
         response = client.get(page(loan))

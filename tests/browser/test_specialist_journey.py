@@ -131,6 +131,16 @@ def test_specialist_works_a_task_logs_a_promise_and_submits_a_modification(page,
     assert CallAttempt.objects.get().outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT
     assert CallTask.objects.get(pk=caseload["first"].pk).status == CallTask.Status.DONE
 
+    # Ana's loan page keeps what the call left: the conversation, the promise, the ledger.
+    page.goto(f"{live_server.url}/loans/{caseload['first'].loan_id}/")
+    expect(page.locator("#loan-header")).to_contain_text("Ana Lopez")
+    expect(page.locator("#loan-header")).to_contain_text("30-59")
+    expect(page.locator("#contacts")).to_contain_text("Right-party contact")
+    expect(page.locator("#promises")).to_contain_text("$600.00 by Dec 15, 2026")
+    shot(page, "specialist", "loan")
+    page.goto(f"{live_server.url}/delinquency/tasks/{caseload['second'].pk}/call/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ben Carter")
+
     # 4. Ben's loan: the workouts page, the evaluation, every option side by side.
     page.get_by_role("link", name="Workouts").first.click()
     expect(page.locator("#deadlines")).to_contain_text("Evaluation decision")

@@ -67,9 +67,7 @@ def test_worklist_api_pages_in_fixed_queries_and_walks_the_whole_order(
     """50 tasks a page, broken promises before early warning, by due date then id; `next`
     carries the cursor; each page is the same handful of queries however many tasks."""
     made = _open_tasks(specialist, count)
-    expected = [
-        t.pk for t in sorted(made, key=lambda t: (t.reason == CallTask.Reason.EARLY_WARNING, t.due_by, t.pk))
-    ]
+    expected = [t.pk for t in sorted(made, key=lambda t: (t.reason == CallTask.Reason.EARLY_WARNING, t.due_by, t.pk))]
     api, url, seen, pages = client_for(specialist), "/api/v1/worklist/", [], 0
     while url:
         # token and user, roles, the counts, a read per tier (callable, later, held), the

@@ -7,7 +7,6 @@ program's rules in force and the parameter validator, and stores nothing. Every 
 post/redirect/get back to the page; a refusal re-renders the page with the form's errors.
 """
 
-from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -33,7 +32,7 @@ from workouts.forms import (
     WhatIfForm,
 )
 from workouts.models import Evaluation, LossMitCase, Workout
-from workouts.selectors import case_deadlines, case_get, case_list, case_missing_documents
+from workouts.selectors import case_deadlines, case_get, case_list, case_missing_documents, deadline_rows
 from workouts.serializers_preview import PreviewRequestSerializer
 from workouts.services import case_document_receive, case_open, evaluation_store, workout_submit
 from workouts.services.decisions import NEEDS_COMPLETE_APPLICATION
@@ -46,53 +45,10 @@ OPTION_LABELS = {
     "deed_in_lieu": "Deed-in-lieu",
     "foreclosure": "Foreclosure",
 }
-# (field, label, rule, servicer's own deadline?). The servicer's deadlines turn red when late;
-# the delinquency milestones and the borrower's appeal window are dates to know, shown muted
-# once past.
-DEADLINE_LABELS = (
-    ("acknowledgment_due", "Acknowledgment letter", "1024.41(b): 5 business days after receipt", True),
-    ("evaluation_due", "Evaluation decision", "1024.41(c): 30 days after the application is complete", True),
-    ("appeal_decision_due", "Appeal decision", "1024.41(h): 30 days after the appeal", True),
-    ("live_contact_due", "Live contact", "1024.39(a): day 36 of delinquency", False),
-    ("written_notice_due", "Early-intervention notice", "1024.39(b): day 45 of delinquency", False),
-    ("earliest_foreclosure_referral", "Earliest foreclosure referral", "1024.41(f): after day 120", False),
-    ("appeal_deadline", "Appeal deadline", "1024.41(h): 14 days after the denial notice", False),
-)
-SOON_DAYS = 5
 
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
-
-
-def _deadline_rows(case: LossMitCase, today: date) -> list[dict]:
-    deadlines = case_deadlines(case)
-    rows = []
-    for key, label, rule, ours in DEADLINE_LABELS:
-        when = getattr(deadlines, key)
-        if when is None:
-            continue
-        left = (when - today).days
-        done = key == "acknowledgment_due" and case.acknowledgment_sent_on is not None
-        if done:
-            state = "ok"
-        elif left < 0:
-            state = "late" if ours else "past"
-        else:
-            state = "soon" if left <= SOON_DAYS else "ok"
-        rows.append(
-            {
-                "label": label,
-                "rule": rule,
-                "date": when,
-                "days_left": left,
-                "abs_left": abs(left),
-                "state": state,
-                "done": done,
-                "ours": ours,
-            }
-        )
-    return rows
 
 
 def _options(result: dict, *, application_complete: bool, live_options: set[str]) -> list[dict]:
@@ -168,7 +124,7 @@ def _page_context(request: HttpRequest, loan_id: int, **forms) -> dict:
     live = {w.option for w in workouts if w.is_live}
     context.update(
         {
-            "deadlines": _deadline_rows(case, today),
+            "deadlines": deadline_rows(case, today),
             "documents": list(case.documents.all()),
             "missing": case_missing_documents(case),
             "workouts": workouts,
@@ -437,7 +393,7 @@ def loan_workouts_summary(request: HttpRequest, loan_id: int) -> HttpResponse:
     context: dict = {"loan": loan, "case": None}
     if active is not None:
         case = case_get(user=request.user, case_id=active.pk)
-        deadlines = _deadline_rows(case, today)
+        deadlines = deadline_rows(case, today)
         upcoming = [d for d in deadlines if d["ours"] and not d["done"]]
         context.update(
             {
