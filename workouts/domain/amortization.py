@@ -46,9 +46,14 @@ def supported_balance(payment: Decimal, annual_rate_pct: Decimal, months: int) -
 
 
 def interest_for_period(balance: Decimal, annual_rate_pct: Decimal) -> Decimal:
-    """One month's interest on `balance`, rounded to the cent."""
+    """One month's interest on `balance`, rounded to the cent.
+
+    Multiply first, divide once: balance x rate / 1200 is exact whenever the true value ends
+    within the working precision. Multiplying by the monthly rate instead (0.16 / 1200 =
+    0.000133...) carries that rate's truncation into the product: 637.50 at 0.16% gave
+    0.0849999... and rounded a cent short of the half-up 0.09."""
     with working_context():
-        return to_cents(Decimal(balance) * monthly_rate(annual_rate_pct))
+        return to_cents(Decimal(balance) * Decimal(annual_rate_pct) / (MONTHS_PER_YEAR * 100))
 
 
 @dataclass(frozen=True)

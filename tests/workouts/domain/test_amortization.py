@@ -206,3 +206,12 @@ def test_schedule_sums_to_principal_and_ends_at_zero(loan):
         assert r.interest == _cents(balance * Fraction(rate) / 1200)
         balance -= Fraction(r.principal)
         assert Fraction(r.balance) == balance
+
+
+def test_interest_on_an_exact_half_cent_rounds_up():
+    """637.50 at 0.16%: 637.50 x 0.16 / 1200 = 0.085 exactly, so half-up gives 0.09 (hypothesis
+    found the schedule paying 0.08: the monthly rate 0.000133... had been rounded first)."""
+    from workouts.domain.amortization import interest_for_period
+
+    assert interest_for_period(D("637.50"), D("0.160")) == D("0.09")
+    assert interest_for_period(D("188000.00"), D("6.500")) == D("1018.33")  # 1018.333...
