@@ -305,10 +305,10 @@ def _book_modification(loan: Loan, *, on: date) -> None:
     from dataclasses import replace
 
     from borrowers import posting
-    from borrowers.services import _LedgerWriter
+    from borrowers.services import LedgerWriter
 
     loan.refresh_from_db()
-    writer = _LedgerWriter(loan, actor=None, effective_date=on)
+    writer = LedgerWriter(loan, actor=None, effective_date=on)
     writer.state = replace(writer.state, next_due_date=date(2027, 2, 1), remaining_term_months=480)
     writer.write(posting.Movement(kind=LedgerTransaction.Kind.MODIFICATION, amount=Z), reference="test modification")
     writer.save_loan()

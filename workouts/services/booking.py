@@ -10,7 +10,7 @@ from accounts.policy import Action, check
 from audit.services import audit_record
 from borrowers import posting
 from borrowers.models import LedgerTransaction, Loan
-from borrowers.services import _balances, _LedgerWriter
+from borrowers.services import LedgerWriter, loan_balances
 from delinquency.services import tasks_cancel_for_cured_loan
 from lossmit.errors import DomainError
 from workouts.domain.amortization import interest_for_period, monthly_payment
@@ -116,7 +116,7 @@ def modification_terms_at_booking(loan: Loan, terms: dict, first_payment_date: d
 
 
 def _write_modification(loan: Loan, booked: BookedModification, *, actor, on: date) -> list[LedgerTransaction]:
-    writer = _LedgerWriter(loan, actor=actor, effective_date=on)
+    writer = LedgerWriter(loan, actor=actor, effective_date=on)
     # The modification re-ages the loan: it is current, with the new payment first due on
     # first_payment_date, and the new term runs from there.
     writer.state = replace(
@@ -222,7 +222,7 @@ def workout_book(*, actor, workout_id: int, version: int | None = None, on: date
         loan = Loan.objects.select_for_update().get(pk=case.loan_id)
         if not loan.is_active:
             raise DomainError("loan_not_active", f"Loan {loan.loan_number} is {loan.get_status_display().lower()}.")
-        loan_before = _balances(loan)
+        loan_before = loan_balances(loan)
         booked = modification_terms_at_booking(loan, workout.terms, _first_modified_payment(workout, loan))
         _write_modification(loan, booked, actor=actor, on=on)
         workout.terms = {**workout.terms, "booked": booked.to_json()}
@@ -250,7 +250,7 @@ def workout_book(*, actor, workout_id: int, version: int | None = None, on: date
         before={"workout": before, "loan": loan_before},
         after={
             "workout": workout_snapshot(workout),
-            "loan": _balances(Loan.objects.get(pk=case.loan_id)) if loan_before else None,
+            "loan": loan_balances(Loan.objects.get(pk=case.loan_id)) if loan_before else None,
         },
         note=case.close_reason,
     )
