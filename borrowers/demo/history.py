@@ -259,7 +259,7 @@ class LedgerBook:
         late_charges_payable: Decimal | None = None,
         fees_payable: Decimal | None = None,
     ) -> Entry:
-        """A payment and its applications (as services._post). Returns the payment entry.
+        """A payment and its applications (as borrowers.services.payments._post). Returns the payment entry.
 
         The rows' running balances are summed here from the movements rather than by
         re-applying each one (the hot loop of seeding); the book then takes the state the rules
