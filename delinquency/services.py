@@ -229,6 +229,7 @@ def call_attempt_record(
 # What an inbound call can be: the borrower on the line, or someone else calling for them. The
 # outcomes of a call we place that reaches no one (no answer, voicemail, busy...) cannot happen.
 INBOUND_OUTCOMES = (CallAttempt.Outcome.RIGHT_PARTY_CONTACT, CallAttempt.Outcome.THIRD_PARTY)
+INBOUND_OUTCOME_CHOICES = [(value, CallAttempt.Outcome(value).label) for value in INBOUND_OUTCOMES]
 # The tasks a conversation with the borrower answers: every call task but the written notice,
 # which is a letter (Reg X 1024.39(b)) that no conversation replaces.
 CONVERSATION_ANSWERS = tuple(r for r in CallTask.Reason.values if r != CallTask.Reason.REGX_WRITTEN_NOTICE)

@@ -301,7 +301,8 @@ def test_contact_log_shows_the_direction_of_each_call(client, specialist, own_lo
     html = client.get(activity(own_loan), headers=HTMX).content.decode()
     inbound = '<span class="badge badge-ok">Inbound</span> <span class="strong">Third party answered</span>'
     outbound = '<span class="badge badge-muted">Outbound</span> <span class="strong">No answer</span>'
-    assert inbound in html and outbound in html
+    assert inbound in html
+    assert outbound in html
     assert html.index(inbound) < html.index(outbound)  # newest first
 
 
