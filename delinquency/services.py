@@ -183,10 +183,10 @@ def call_attempt_record(
     queue's compliance rules are enforced here too, not only shown. A right-party contact
     completes the task unless `complete` says otherwise.
 
-    Anyone who works loans logs a call on any loan (an inbound call reaches whoever answers,
-    and the conversation must count for the no-call window); completing the task is work on
-    the loan, so on another's caseload the task stays open for its owner, and asking for it
-    (`complete=True`) is refused."""
+    Anyone who works loans logs a call on any loan's task (the conversation must count for the
+    no-call window whoever made it); completing the task is work on the loan, so on another's
+    caseload the task stays open for its owner, and asking for it (`complete=True`) is refused.
+    A call the borrower placed to us is inbound_call_record's: no task, no call-window check."""
     from delinquency.selectors import call_compliance
 
     check(actor, Action.CONTACT, doing="log calls")
