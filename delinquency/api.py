@@ -1,5 +1,5 @@
-"""/api/v1/ delinquency work: the caller's worklist, call attempts, task completion, promises,
-holds and scan runs. Thin views over delinquency/services.py and selectors.py."""
+"""/api/v1/ delinquency work: the caller's worklist, call attempts, inbound calls, task
+completion, promises, holds and scan runs. Thin views over delinquency/services.py and selectors.py."""
 
 from urllib.parse import urlencode
 
@@ -64,6 +64,18 @@ class CallAttemptInSerializer(serializers.Serializer):
     complete = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class InboundCallInSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=services.INBOUND_OUTCOME_CHOICES,
+        help_text="right_party_contact: the borrower was on the line (starts Reg F's 7 days without calls); "
+        "third_party: someone else called for them.",
+    )
+    at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the call was taken; now when absent."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH)
+
+
 class PromiseInSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     promised_date = serializers.DateField()
@@ -83,6 +95,17 @@ class NoteInSerializer(serializers.Serializer):
 class AttemptResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     task_status = serializers.ChoiceField(choices=CallTask.Status.choices)
+
+
+class InboundCallResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    loan = serializers.IntegerField()
+    direction = serializers.ChoiceField(choices=CallAttempt.Direction.choices)
+    outcome = serializers.ChoiceField(choices=CallAttempt.Outcome.choices)
+    at = serializers.DateTimeField()
+    completed_task_ids = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The loan's open call tasks the conversation completed."
+    )
 
 
 class TaskResultSerializer(serializers.Serializer):
@@ -185,6 +208,39 @@ class CallAttemptView(APIView):
         attempt = services.call_attempt_record(actor=request.user, task_id=pk, **data.validated_data)
         task = CallTask.objects.get(pk=pk)
         body = AttemptResultSerializer({"id": attempt.pk, "task_status": task.status}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class InboundCallView(APIView):
+    permission_classes = [HasLossmitRole]
+
+    @extend_schema(
+        operation_id="inbound_calls_create",
+        summary="Log a call the borrower placed to us",
+        description="Any loan, with or without an open task; specialists and managers. Not subject to the call "
+        "window or the 7 calls in 7 days (it is not one of them); a right-party conversation starts the 7 days "
+        "without calls, and completes the loan's open call tasks (but the written notice) when the caller may "
+        "work the loan.",
+        request=InboundCallInSerializer,
+        parameters=[LOAN_ID],
+        responses={201: InboundCallResultSerializer, **error_responses(400, 404)},
+        tags=["delinquency"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = InboundCallInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call = services.inbound_call_record(actor=request.user, loan_id=pk, **data.validated_data)
+        attempt = call.attempt
+        body = InboundCallResultSerializer(
+            {
+                "id": attempt.pk,
+                "loan": attempt.loan_id,
+                "direction": attempt.direction,
+                "outcome": attempt.outcome,
+                "at": attempt.at,
+                "completed_task_ids": call.completed_task_ids,
+            }
+        ).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 

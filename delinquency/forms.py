@@ -1,4 +1,5 @@
-"""Specialist page forms: the worklist filters and the call log.
+"""Specialist page forms: the worklist filters, the call log on a task and the inbound call on
+the loan page.
 
 They check shape only (a choice from the list, a number, a date, what an outcome needs); the
 services own the rules (a promise dated in the past, the call window, holds), so the page and
@@ -70,17 +71,27 @@ class Outcome:
         THIRD_PARTY: CallAttempt.Outcome.THIRD_PARTY,
     }
     CONVERSATIONS = (RIGHT_PARTY_CONTACT, PROMISE_TO_PAY, HARDSHIP, REFUSED, CEASE_CALLS)
+    # A call the borrower placed to us: someone is on the line, so the outcomes of an
+    # unanswered call do not apply (delinquency.services.INBOUND_OUTCOMES).
+    INBOUND_CHOICES = [
+        (RIGHT_PARTY_CONTACT, "Spoke with the borrower"),
+        (PROMISE_TO_PAY, "Promise to pay"),
+        (HARDSHIP, "Hardship"),
+        (REFUSED, "Refused to pay"),
+        (CEASE_CALLS, "Asked us to stop calling"),
+        (THIRD_PARTY, "Someone else called for the borrower"),
+    ]
+    # Work on the loan (accounts/policy.py WORK): recorded only on the actor's caseload. On
+    # another's, the call is logged as a conversation and its owner follows up.
+    NEED_WORK = (PROMISE_TO_PAY, HARDSHIP)
 
 
-class CallLogForm(DomainErrorFormMixin, forms.Form):
+class _CallDetailsForm(DomainErrorFormMixin, forms.Form):
+    """What a conversation set in motion, shared by the call on a task and the inbound call:
+    the promise, the hardship, the notes. Subclasses declare `outcome`."""
+
     fallback_fields = {"invalid_amount": "amount", "invalid_date": "promised_date", "invalid_outcome": "outcome"}
 
-    outcome = forms.ChoiceField(
-        label="Outcome",
-        choices=Outcome.CHOICES,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose what happened on the call."},
-    )
     amount = MoneyField(
         label="Promised amount",
         required=False,
@@ -117,11 +128,6 @@ class CallLogForm(DomainErrorFormMixin, forms.Form):
         max_length=200,
         help_text="Saved with the call notes, e.g. “Mail the application package”.",
     )
-    close_task = forms.BooleanField(
-        label="Close this task although no one was reached",
-        required=False,
-        help_text="A conversation closes the task by itself.",
-    )
 
     def add_domain_error(self, error) -> None:
         # The services name the field with a terse note ("Too early."); the sentence they give
@@ -149,7 +155,7 @@ class CallLogForm(DomainErrorFormMixin, forms.Form):
         is coarser), the details, the notes and the next action."""
         data = self.cleaned_data
         outcome = data["outcome"]
-        parts = [Outcome.LABELS[outcome]]
+        parts = [dict(self.fields["outcome"].choices)[outcome]]
         if outcome == Outcome.PROMISE_TO_PAY:
             parts[0] += f" {data['amount']:,.2f} by {data['promised_date']:%b %-d, %Y}"
         if outcome == Outcome.HARDSHIP:
@@ -159,3 +165,44 @@ class CallLogForm(DomainErrorFormMixin, forms.Form):
         if data.get("next_action", "").strip():
             parts.append(f"Next action: {data['next_action'].strip()}")
         return ". ".join(parts)
+
+
+class CallLogForm(_CallDetailsForm):
+    """A call placed on a task (/delinquency/tasks/<id>/call/)."""
+
+    field_order = ["outcome", "amount", "promised_date", "hardship_reason", "hardship_duration", "note", "next_action"]
+
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=Outcome.CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what happened on the call."},
+    )
+    close_task = forms.BooleanField(
+        label="Close this task although no one was reached",
+        required=False,
+        help_text="A conversation closes the task by itself.",
+    )
+
+
+class InboundCallForm(_CallDetailsForm):
+    """A call the borrower placed to us, logged from the loan page by whoever answered.
+    `may_work`: the user may work the loan; otherwise the promise and hardship outcomes are
+    not offered (they are work on the owner's caseload, Outcome.NEED_WORK)."""
+
+    field_order = ["outcome", "amount", "promised_date", "hardship_reason", "hardship_duration", "note", "next_action"]
+
+    outcome = forms.ChoiceField(
+        label="What the call was",
+        choices=Outcome.INBOUND_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the call was."},
+    )
+
+    def __init__(self, *args, may_work: bool = True, **kwargs):
+        # Ids of their own: the loan page also holds the payment form, whose amount is id_amount.
+        kwargs.setdefault("auto_id", "inbound_%s")
+        super().__init__(*args, **kwargs)
+        self.may_work = may_work
+        if not may_work:
+            self.fields["outcome"].choices = [c for c in Outcome.INBOUND_CHOICES if c[0] not in Outcome.NEED_WORK]

@@ -236,6 +236,15 @@ class CallTask(models.Model):
 
 
 class CallAttempt(models.Model):
+    """A call about the loan: one we placed (outbound, on a task) or one the borrower placed to
+    us (inbound, logged from the loan page by whoever answered). Only outbound calls count
+    toward Reg F's 7 calls in 7 days; a right-party conversation either way starts its 7-day
+    no-call window (delinquency/selectors.py compliance_for)."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", "Outbound"
+        INBOUND = "inbound", "Inbound"
+
     class Outcome(models.TextChoices):
         RIGHT_PARTY_CONTACT = "right_party_contact", "Right-party contact"
         THIRD_PARTY = "third_party", "Third party answered"
@@ -249,6 +258,11 @@ class CallAttempt(models.Model):
     task = models.ForeignKey(CallTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts")
     at = models.DateTimeField()
     outcome = models.CharField(max_length=24, choices=Outcome.choices)
+    # db_default too: rows written before the column existed, and any raw INSERT, are calls
+    # we placed.
+    direction = models.CharField(
+        max_length=8, choices=Direction.choices, default=Direction.OUTBOUND, db_default=Direction.OUTBOUND
+    )
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -258,7 +272,7 @@ class CallAttempt(models.Model):
         indexes = [models.Index(fields=["loan", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.loan_id} {self.at:%Y-%m-%d %H:%M} {self.outcome}"
+        return f"{self.loan_id} {self.at:%Y-%m-%d %H:%M} {self.direction} {self.outcome}"
 
 
 class ScanRun(models.Model):

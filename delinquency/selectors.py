@@ -4,6 +4,7 @@ specialist's worklist (ordered, with when each task can next be called)."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import IntEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -20,7 +21,9 @@ from delinquency.models import CallAttempt, CallTask, Hold, LoanDelinquency
 CALL_WINDOW_START = time(8, 0)
 CALL_WINDOW_END = time(21, 0)
 # Reg F 1006.14(b)(2): more than 7 calls in 7 consecutive days, or a call within 7 days after a
-# telephone conversation, is presumed harassment.
+# telephone conversation, is presumed harassment. The 7 are calls we place (1006.14(b)(2)(i)(A):
+# "places telephone calls"), so the borrower's calls to us do not count; a conversation is one
+# whoever dialled, so an inbound right-party conversation starts the 7 days too.
 MAX_ATTEMPTS_IN_WINDOW = 7
 ATTEMPT_WINDOW = timedelta(days=7)
 AFTER_CONVERSATION = timedelta(days=7)
@@ -86,13 +89,23 @@ def next_window_opening(moment: datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, CALL_WINDOW_START, tzinfo=zone)
 
 
+class RecentCall(NamedTuple):
+    """A call the compliance check weighs: when, what came of it, who dialled."""
+
+    at: datetime
+    outcome: str
+    direction: str = CallAttempt.Direction.OUTBOUND
+
+
 @dataclass
 class Compliance:
     callable_now: bool
     next_callable_at: datetime | None  # None: never while the hold lasts
     blocked_reason: str = ""
     local_time: datetime | None = None
-    attempts_last_7_days: int | None = 0  # None: not read (the paged worklist's callable tier)
+    # Calls we placed (inbound calls are not attempts); None: not read (the paged worklist's
+    # callable tier).
+    attempts_last_7_days: int | None = 0
     reasons: list[str] = field(default_factory=list)
 
     @classmethod
@@ -103,12 +116,14 @@ class Compliance:
 
 
 def compliance_for(
-    *, now: datetime, zone: ZoneInfo, attempts: list[tuple[datetime, str]], no_call_hold: str | None
+    *, now: datetime, zone: ZoneInfo, attempts: list[RecentCall], no_call_hold: str | None
 ) -> Compliance:
     """Whether a loan may be called at `now`, and when it next may. `attempts` are the loan's
-    call attempts (time, outcome) of the last seven days."""
+    calls of the last seven days, both directions: the outbound ones count toward 7 in 7, a
+    right-party contact either way starts the 7 days after a conversation."""
     local_now = now.astimezone(zone)
-    recent = sorted(at for at, _ in attempts if now - at < ATTEMPT_WINDOW)
+    placed = (call.at for call in attempts if call.direction == CallAttempt.Direction.OUTBOUND)
+    recent = sorted(at for at in placed if now - at < ATTEMPT_WINDOW)
     if no_call_hold:
         return Compliance(False, None, no_call_hold, local_now, len(recent), [no_call_hold])
     earliest = now
@@ -118,7 +133,7 @@ def compliance_for(
         frees_at = recent[len(recent) - MAX_ATTEMPTS_IN_WINDOW] + ATTEMPT_WINDOW
         earliest = max(earliest, frees_at)
         reasons.append(f"{len(recent)} call attempts in the last 7 days")
-    conversations = [at for at, outcome in attempts if outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT]
+    conversations = [call.at for call in attempts if call.outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT]
     if conversations and now - max(conversations) < AFTER_CONVERSATION:
         earliest = max(earliest, max(conversations) + AFTER_CONVERSATION)
         reasons.append(f"spoke with the borrower on {max(conversations).astimezone(zone):%b %d}")
@@ -143,13 +158,15 @@ def _no_call_holds(loan_ids, day: date) -> dict[int, str]:
     return {h.loan_id: f"No calls: {h.get_kind_display().lower()} hold since {h.start_date:%b %d, %Y}." for h in holds}
 
 
-def _recent_attempts(loan_ids, now: datetime) -> dict[int, list[tuple[datetime, str]]]:
+def _recent_attempts(loan_ids, now: datetime) -> dict[int, list[RecentCall]]:
+    """Each loan's calls (both directions) of the window compliance_for weighs."""
     since = now - max(ATTEMPT_WINDOW, AFTER_CONVERSATION)
-    out: dict[int, list[tuple[datetime, str]]] = {}
-    for loan_id, at, outcome in CallAttempt.objects.filter(loan_id__in=loan_ids, at__gt=since, at__lte=now).values_list(
-        "loan_id", "at", "outcome"
-    ):
-        out.setdefault(loan_id, []).append((at, outcome))
+    out: dict[int, list[RecentCall]] = {}
+    rows = CallAttempt.objects.filter(loan_id__in=loan_ids, at__gt=since, at__lte=now).values_list(
+        "loan_id", "at", "outcome", "direction"
+    )
+    for loan_id, at, outcome, direction in rows:
+        out.setdefault(loan_id, []).append(RecentCall(at, outcome, direction))
     return out
 
 
@@ -338,9 +355,11 @@ def _tier_filters(now: datetime) -> dict[Tier, Q | None]:
         )
     )
     recent = CallAttempt.objects.filter(loan_id=OuterRef("loan_id"), at__gt=since, at__lte=now)
+    # A conversation whoever dialled; the count is of the calls we placed.
     spoke = Exists(recent.filter(outcome=CallAttempt.Outcome.RIGHT_PARTY_CONTACT))
+    placed = recent.filter(direction=CallAttempt.Direction.OUTBOUND)
     # The seventh most recent attempt inside the window exists: 7 in 7 reached.
-    seven = Exists(recent.order_by("-at")[MAX_ATTEMPTS_IN_WINDOW - 1 : MAX_ATTEMPTS_IN_WINDOW])
+    seven = Exists(placed.order_by("-at")[MAX_ATTEMPTS_IN_WINDOW - 1 : MAX_ATTEMPTS_IN_WINDOW])
     window = _window_open_q(now)
     if window is None:
         return {Tier.CALLABLE: None, Tier.LATER: ~held, Tier.NO_CALLS: held}

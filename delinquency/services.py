@@ -1,9 +1,11 @@
-"""Writes for delinquency work: holds, promises, call attempts, task completion, and the
-same-day cancellation of call tasks when a payment cures a loan.
+"""Writes for delinquency work: holds, promises, call attempts (placed on a task, or taken from
+the borrower), task completion, and the same-day cancellation of call tasks when a payment
+cures a loan.
 
 Every function is atomic, locks what it changes, checks the actor's role and writes an audit row.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -181,10 +183,10 @@ def call_attempt_record(
     queue's compliance rules are enforced here too, not only shown. A right-party contact
     completes the task unless `complete` says otherwise.
 
-    Anyone who works loans logs a call on any loan (an inbound call reaches whoever answers,
-    and the conversation must count for the no-call window); completing the task is work on
-    the loan, so on another's caseload the task stays open for its owner, and asking for it
-    (`complete=True`) is refused."""
+    Anyone who works loans logs a call on any loan's task (the conversation must count for the
+    no-call window whoever made it); completing the task is work on the loan, so on another's
+    caseload the task stays open for its owner, and asking for it (`complete=True`) is refused.
+    A call the borrower placed to us is inbound_call_record's: no task, no call-window check."""
     from delinquency.selectors import call_compliance
 
     check(actor, Action.CONTACT, doing="log calls")
@@ -222,6 +224,78 @@ def call_attempt_record(
         note=note,
     )
     return attempt
+
+
+# What an inbound call can be: the borrower on the line, or someone else calling for them. The
+# outcomes of a call we place that reaches no one (no answer, voicemail, busy...) cannot happen.
+INBOUND_OUTCOMES = (CallAttempt.Outcome.RIGHT_PARTY_CONTACT, CallAttempt.Outcome.THIRD_PARTY)
+INBOUND_OUTCOME_CHOICES = [(value, CallAttempt.Outcome(value).label) for value in INBOUND_OUTCOMES]
+# The tasks a conversation with the borrower answers: every call task but the written notice,
+# which is a letter (Reg X 1024.39(b)) that no conversation replaces.
+CONVERSATION_ANSWERS = tuple(r for r in CallTask.Reason.values if r != CallTask.Reason.REGX_WRITTEN_NOTICE)
+
+
+@dataclass(frozen=True)
+class InboundCall:
+    attempt: CallAttempt
+    completed_task_ids: list[int]
+
+
+@transaction.atomic
+def inbound_call_record(
+    *, actor, loan_id: int, outcome: str, at: datetime | None = None, note: str = ""
+) -> InboundCall:
+    """Log a call the borrower (or someone for them) placed to us, taken by `actor` at `at`
+    (default now; never in the future). Specialists and managers, on any loan: whoever answers
+    logs it (accounts/policy.py CONTACT). No call-window, 7-in-7 or hold check: those limit
+    the calls we place (FDCPA 1692c(a)(1), Reg F 1006.14(b)(2)), and the call does not count
+    toward the 7. A right-party conversation does start Reg F's 7 days after a conversation,
+    whoever dialled (delinquency/selectors.py compliance_for reads it).
+
+    A right-party conversation completes the loan's open call tasks (but the written notice,
+    CONVERSATION_ANSWERS) when the actor may work the loan (their own caseload, their team's,
+    or an unassigned loan). On another's caseload the tasks stay with their owner, whose
+    worklist moves them to "later" ("spoke with the borrower on ...") for the 7 days and whose
+    contact log shows the call. Serialised on the loan row like outbound attempts; one audit
+    row. Returns the attempt and the ids of the tasks it completed."""
+    check(actor, Action.CONTACT, doing="log calls")
+    if outcome not in INBOUND_OUTCOMES:
+        raise BadInput(
+            "invalid_outcome",
+            "An inbound call is a conversation with the borrower or with someone calling for them.",
+            fields={"outcome": ["Choose a valid outcome."]},
+        )
+    now = timezone.now()
+    at = at or now
+    if at > now:
+        raise BadInput("invalid_at", "A call cannot be logged before it happens.", fields={"at": ["In the future."]})
+    loan = _loan(loan_id, lock=True)  # serialise calls on one loan, as call_attempt_record does
+    check(actor, Action.CONTACT, loan=loan, doing="log calls")
+    attempt = CallAttempt.objects.create(
+        loan=loan, at=at, outcome=outcome, direction=CallAttempt.Direction.INBOUND, made_by=actor, note=note
+    )
+    completed: list[int] = []
+    if outcome == CallAttempt.Outcome.RIGHT_PARTY_CONTACT and allows(actor, Action.WORK, loan):
+        tasks = CallTask.objects.select_for_update().filter(
+            loan_id=loan.pk, status=CallTask.Status.OPEN, reason__in=CONVERSATION_ANSWERS
+        )
+        completed = sorted(tasks.values_list("pk", flat=True))
+        if completed:
+            CallTask.objects.filter(pk__in=completed).update(status=CallTask.Status.DONE, closed_at=at)
+    audit_record(
+        actor=actor,
+        action="call.inbound",
+        obj=attempt,
+        loan_id=loan.pk,
+        after={
+            "direction": CallAttempt.Direction.INBOUND,
+            "outcome": outcome,
+            "at": at.isoformat(),
+            "completed_task_ids": completed,
+        },
+        note=note,
+    )
+    return InboundCall(attempt=attempt, completed_task_ids=completed)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ urlpatterns = [
     path("worklist/", specialist.worklist, name="worklist"),
     path("tasks/<int:task_id>/call/", specialist.task_call, name="task-call"),
     path("loans/<int:loan_id>/activity/", specialist.loan_activity, name="loan-activity"),
+    path("loans/<int:loan_id>/inbound-calls/", specialist.loan_inbound_call, name="loan-inbound-call"),
     # --- manager pages (delinquency/views/manager.py) ---
     path("dashboard/", manager.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.csv", manager.dashboard_export, name="dashboard-export"),

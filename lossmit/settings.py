@@ -257,7 +257,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Choice sets reused under different field names get one stable component name.
-    "ENUM_NAME_OVERRIDES": {"CallTaskStatusEnum": "delinquency.models.CallTask.Status"},
+    # Two choice sets under one field name ("outcome": any call attempt's, an inbound call's)
+    # need a name each, or the schema gets hashed names and a warning.
+    "ENUM_NAME_OVERRIDES": {
+        "CallTaskStatusEnum": "delinquency.models.CallTask.Status",
+        "OutcomeEnum": "delinquency.models.CallAttempt.Outcome",
+        "InboundCallOutcomeEnum": "delinquency.services.INBOUND_OUTCOME_CHOICES",
+    },
 }
 
 # Servicing defaults (domain.md section 1): grace days and late charge as a percent of P&I.

@@ -1,4 +1,5 @@
-"""The specialist's pages: my worklist, and logging a call on a task.
+"""The specialist's pages: my worklist, logging a call on a task, and the loan page's
+delinquency section with its inbound call form.
 
 Thin views: the worklist selector orders and annotates the tasks (call windows, 7-in-7, holds),
 the services record what a call set in motion. The worklist shows one page at a time and runs
@@ -23,13 +24,14 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.policy import Action, allows
 from accounts.roles import PAYMENT_ROLES, STAFF_ROLES, role_required
 from borrowers.models import LedgerTransaction
 from borrowers.selectors import days_past_due, delinquency_bucket, loan_detail
 from delinquency import status as delinquency_status
-from delinquency.forms import CallLogForm, Outcome, WorklistFilterForm
+from delinquency.forms import CallLogForm, InboundCallForm, Outcome, WorklistFilterForm
 from delinquency.models import CallAttempt, CallTask, Hold, Promise
 from delinquency.scan import convention
 from delinquency.selectors import (
@@ -40,7 +42,7 @@ from delinquency.selectors import (
     open_tasks_for,
     worklist_page,
 )
-from delinquency.services import call_attempt_record, hold_create, promise_create
+from delinquency.services import call_attempt_record, hold_create, inbound_call_record, promise_create
 from lossmit.errors import DomainError
 from workouts.selectors import case_deadlines, case_list, deadline_rows, next_deadline
 from workouts.services import case_open, case_update
@@ -275,12 +277,38 @@ def _record_call(request: HttpRequest, task: CallTask, form: CallLogForm) -> str
     the message for the specialist. Any refusal rolls all of it back."""
     data = form.cleaned_data
     outcome = data["outcome"]
-    actor = request.user
-    today = timezone.localdate()
-    note = form.attempt_note()
     complete = True if data.get("close_task") and outcome not in Outcome.CONVERSATIONS else None
-    call_attempt_record(actor=actor, task_id=task.pk, outcome=Outcome.ATTEMPT[outcome], note=note, complete=complete)
-    loan = task.loan
+    note = form.attempt_note()
+    call_attempt_record(
+        actor=request.user, task_id=task.pk, outcome=Outcome.ATTEMPT[outcome], note=note, complete=complete
+    )
+    return _after_conversation(request.user, task.loan, data) or (
+        f"{Outcome.LABELS[outcome]} logged on loan {task.loan.loan_number}."
+    )
+
+
+def _record_inbound_call(request: HttpRequest, loan, form: InboundCallForm) -> str:
+    """An inbound call and what it set in motion, in one transaction (the caller's): the
+    attempt (which completes the loan's open tasks when the user may work them), then the
+    promise, the hold or the hardship exactly as on a task's call. Returns the message."""
+    data = form.cleaned_data
+    outcome = data["outcome"]
+    call = inbound_call_record(
+        actor=request.user, loan_id=loan.pk, outcome=Outcome.ATTEMPT[outcome], note=form.attempt_note()
+    )
+    message = _after_conversation(request.user, loan, data) or f"Inbound call logged on loan {loan.loan_number}."
+    done = len(call.completed_task_ids)
+    if done:
+        message += f" {done} open call task{'s' if done > 1 else ''} on it completed."
+    return message
+
+
+def _after_conversation(actor, loan, data: dict) -> str | None:
+    """What a conversation's outcome sets in motion beyond the logged call, whoever dialled:
+    the promise, the cease-calls hold, the hardship on the loss mitigation case. Returns the
+    message for the specialist, None when the outcome sets nothing else in motion."""
+    outcome = data["outcome"]
+    today = timezone.localdate()
     if outcome == Outcome.PROMISE_TO_PAY:
         promise = promise_create(
             actor=actor, loan_id=loan.pk, amount=data["amount"], promised_date=data["promised_date"]
@@ -321,8 +349,7 @@ def _record_call(request: HttpRequest, task: CallTask, form: CallLogForm) -> str
             return f"Hardship recorded; loss mitigation case opened on loan {loan.loan_number}.{due}"
         case_update(actor=actor, case_id=case.pk, hardship_reason=reason, hardship_duration=duration)
         return f"Hardship recorded on the open case of loan {loan.loan_number}."
-    label = Outcome.LABELS[outcome]
-    return f"{label} logged on loan {loan.loan_number}."
+    return None
 
 
 def _contact_log(loan_id: int) -> list[CallAttempt]:
@@ -437,11 +464,16 @@ def _delinquency_history(loan, today: date) -> list[dict]:
     return history
 
 
-@require_GET
-@role_required(*STAFF_ROLES)
-def loan_activity(request: HttpRequest, loan_id: int) -> HttpResponse:
-    """The loan page's delinquency history (24 months), contact log, promises and holds."""
-    loan = loan_detail(user=request.user, loan_id=loan_id)
+def _inbound_form(request: HttpRequest, loan, data=None) -> InboundCallForm | None:
+    """The inbound call form for those who may log calls (CONTACT), else None."""
+    if not allows(request.user, Action.CONTACT):
+        return None
+    return InboundCallForm(data, may_work=allows(request.user, Action.WORK, loan))
+
+
+def _render_activity(
+    request: HttpRequest, loan, *, inbound_form: InboundCallForm | None, confirmation: str = "", status: int = 200
+) -> HttpResponse:
     today = timezone.localdate()
     history = _delinquency_history(loan, today)
     for month in history:
@@ -454,6 +486,44 @@ def loan_activity(request: HttpRequest, loan_id: int) -> HttpResponse:
         "promises": list(Promise.objects.filter(loan_id=loan.pk).order_by("-created_at", "-id")[:CONTACT_LOG_ROWS]),
         "holds": list(Hold.objects.filter(loan_id=loan.pk).order_by("-start_date", "-id")),
         "today": today,
+        "inbound_form": inbound_form,
+        "confirmation": confirmation,
     }
     template = "delinquency/_loan_activity.html" if _is_htmx(request) else "delinquency/loan_activity.html"
-    return render(request, template, context)
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def loan_activity(request: HttpRequest, loan_id: int) -> HttpResponse:
+    """The loan page's delinquency history (24 months), contact log (with the inbound call
+    form), promises and holds."""
+    loan = loan_detail(user=request.user, loan_id=loan_id)
+    return _render_activity(request, loan, inbound_form=_inbound_form(request, loan))
+
+
+@require_POST
+@role_required(*PAYMENT_ROLES)
+def loan_inbound_call(request: HttpRequest, loan_id: int) -> HttpResponse:
+    """Log a call the borrower placed to us, from the loan page, on any loan and whether or not
+    a task is open. htmx gets the delinquency section back with the confirmation (or the
+    form's errors); without JavaScript, post/redirect/get to the section's own page."""
+    loan = loan_detail(user=request.user, loan_id=loan_id)
+    form = _inbound_form(request, loan, request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                message = _record_inbound_call(request, loan, form)
+        except DomainError as error:
+            form.add_domain_error(error)
+            # htmx swaps only 2xx, 400 and 409 answers (base.html): a refusal must still show.
+            status = 400 if error.status == 403 and _is_htmx(request) else error.status
+        else:
+            if _is_htmx(request):
+                return _render_activity(request, loan, inbound_form=_inbound_form(request, loan), confirmation=message)
+            messages.success(request, message)
+            return redirect(reverse("loan-activity", kwargs={"loan_id": loan.pk}) + "#contacts")
+    return _render_activity(request, loan, inbound_form=form, status=status)

@@ -58,6 +58,7 @@ TARGETS: dict[str, tuple[str, dict, frozenset]] = {
     "rule_sets_approve": (MANAGER, {}, frozenset()),
     "rule_sets_reject": (MANAGER, {}, frozenset()),
     "call_attempts_create": (SPECIALIST, {}, frozenset()),
+    "inbound_calls_create": (SPECIALIST, {}, frozenset()),
     "call_tasks_complete": (SPECIALIST, {}, frozenset()),
     "tokens_issue": (ADMIN, {"username": "maria"}, frozenset()),
     "workouts_accept": (SPECIALIST, {}, frozenset()),

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from accounts.views import NewUserForm, ProfileForm, _managers
 from borrowers.forms import PaymentForm, PaymentReturnForm, SearchForm
-from delinquency.forms import CallLogForm, WorklistFilterForm
+from delinquency.forms import CallLogForm, InboundCallForm, WorklistFilterForm
 from delinquency.selectors_dashboard import reassign_people
 from delinquency.views.exports import WorklistExportForm
 from delinquency.views.manager import DashboardFilters, ReassignForm
@@ -92,6 +92,14 @@ def _targets(world, users) -> dict[type, PageTarget]:
             reverse("task-call", kwargs={"task_id": world.task.pk}),
             "specialist",
             {"outcome": "promise_to_pay", "amount": "250.00", "promised_date": "2027-03-20", "note": "Will pay"},
+            {},
+            positive=frozenset({"amount"}),
+        ),
+        InboundCallForm: PageTarget(
+            InboundCallForm,
+            reverse("loan-inbound-call", kwargs=on_loan),
+            "specialist",
+            {"outcome": "promise_to_pay", "amount": "250.00", "promised_date": "2027-03-20", "note": "Called in"},
             {},
             positive=frozenset({"amount"}),
         ),
@@ -230,6 +238,7 @@ TARGET_NAMES = [
     "PaymentReturnForm",
     "WorklistFilterForm",
     "CallLogForm",
+    "InboundCallForm",
     "DashboardFilters",
     "WorklistExportForm",
     "ReassignForm",

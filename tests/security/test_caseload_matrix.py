@@ -102,6 +102,9 @@ API_WRITES: dict[str, tuple[tuple[str, ...], str, dict]] = {
         {"outcome": "right_party_contact", "complete": True},
     ),
     "call_tasks_complete": (WORK, "/api/v1/tasks/{task}/complete/", {"note": "Letter sent"}),
+    # Whoever answers the borrower's call logs it; the tasks it completes are the caseload's
+    # (tests/delinquency/test_inbound_calls.py).
+    "inbound_calls_create": (ANY_LOAN, "/api/v1/loans/{loan}/inbound-calls/", {"outcome": "right_party_contact"}),
     "cases_open": (WORK, "/api/v1/cases/", {"loan": "{loan}", "application_received_on": "2027-03-10"}),
     "cases_update": (WORK, "/api/v1/cases/{case}/", {"hardship_reason": "Reduced hours"}),
     "cases_close": (WORK, "/api/v1/cases/{case}/close/", {"reason": "Borrower sold the house"}),
@@ -298,6 +301,7 @@ NONEXISTENT = 987654
 # policy allows (tests/delinquency/test_pages_call_log.py); its API twin is above.
 PAGE_WRITES: dict[str, tuple[tuple[str, ...], tuple[str, ...], object]] = {
     "loan-payment": (ANY_LOAN, ("loan",), lambda w: {"amount": "100.00", "received_on": "2027-03-15"}),
+    "loan-inbound-call": (ANY_LOAN, ("loan",), lambda w: {"outcome": "right_party_contact", "note": "Called in"}),
     "loan-payment-return": (
         WORK,
         ("loan", "payment"),
@@ -371,6 +375,7 @@ def test_every_loan_level_write_page_is_in_the_table():
     elsewhere = {"task-call", "reassign", "workout-what-if"}  # own worklist; test_reassign_*; stores nothing
     loan_writes = {
         "loan-payment",
+        "loan-inbound-call",
         "loan-payment-return",
         "workout-case-open",
         "workout-document-receive",

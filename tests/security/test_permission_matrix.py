@@ -30,7 +30,8 @@ managers (within their delegated limit, never on their own submission) and admin
 workouts; only admins propose rule changes, and admins or managers (not the proposer) approve
 them; only admins issue tokens, manage people and load tapes; only managers export and
 reassign. A specialist logs calls only on tasks on their own worklist (another's task sends
-them back to it). Admins configure; they do not post money.
+them back to it); a call the borrower placed to us is logged from any loan's page. Admins
+configure; they do not post money.
 
 Pages (GET):
 
@@ -45,6 +46,7 @@ Pages (GET):
   loan-workouts, letters-loan,
   letters-pdf                  login      403       ok          ok       ok
   loan-payment(-return),
+  loan-inbound-call,
   worklist, task-call,
   workout-case-open,
   workout-document-receive,
@@ -132,6 +134,7 @@ PAGES: dict[str, tuple[str, ...]] = {
     "worklist": WORKERS,
     "task-call": WORKERS,
     "loan-activity": STAFF,
+    "loan-inbound-call": WORKERS,
     "dashboard": APPROVERS,
     "dashboard-export": MANAGERS,
     "reassign": MANAGERS,
@@ -215,6 +218,7 @@ API: dict[str, tuple[str, str, str]] = {
     "promises_create": API_WORK,
     "holds_create": API_WORK,
     "call_attempts_create": API_WORK,
+    "inbound_calls_create": API_WORK,
     "call_tasks_complete": API_WORK,
     "cases_open": API_WORK,
     "cases_update": API_WORK,
