@@ -378,8 +378,9 @@ class SpecialistRow:
     loans: int = 0
     open_tasks: int = 0
     overdue_tasks: int = 0
-    calls: int = 0
-    contacts: int = 0
+    calls: int = 0  # outbound calls placed
+    contacts: int = 0  # right-party contacts on those calls
+    inbound: int = 0  # calls the borrower made to us, taken by this specialist
     promises_made: int = 0
     promises_kept: int = 0
     promises_broken: int = 0
@@ -394,9 +395,9 @@ class SpecialistRow:
 
 
 def specialist_activity(*, today: date, days: int = DEFAULT_ACTIVITY_DAYS) -> list[SpecialistRow]:
-    """Per specialist over the last `days` days (today included): call attempts, right-party
-    contacts, promises made, and promises resolved kept or broken; with today's loans, open and
-    overdue tasks. Six queries whatever the team's size."""
+    """Per specialist over the last `days` days (today included): outbound calls, their
+    right-party contacts, inbound calls taken, promises made, and promises resolved kept or
+    broken; with today's loans, open and overdue tasks. Six queries whatever the team's size."""
     since = today - timedelta(days=days - 1)
     since_at = timezone.make_aware(datetime.combine(since, time.min))
     people = (
@@ -429,13 +430,20 @@ def specialist_activity(*, today: date, days: int = DEFAULT_ACTIVITY_DAYS) -> li
         .order_by()
     ):
         rows[user_id].open_tasks, rows[user_id].overdue_tasks = n, overdue
-    for user_id, n, contacts in (
+    # The contact rate is outbound work's (contacts per call placed); a borrower calling in
+    # reached us by their own doing, so inbound calls are counted on their own.
+    outbound = Q(direction=CallAttempt.Direction.OUTBOUND)
+    for user_id, n, contacts, inbound in (
         CallAttempt.objects.filter(made_by_id__in=ids, at__gte=since_at)
         .values_list("made_by_id")
-        .annotate(n=Count("id"), rpc=Count("id", filter=Q(outcome=CallAttempt.Outcome.RIGHT_PARTY_CONTACT)))
+        .annotate(
+            n=Count("id", filter=outbound),
+            rpc=Count("id", filter=outbound & Q(outcome=CallAttempt.Outcome.RIGHT_PARTY_CONTACT)),
+            inbound=Count("id", filter=~outbound),
+        )
         .order_by()
     ):
-        rows[user_id].calls, rows[user_id].contacts = n, contacts
+        rows[user_id].calls, rows[user_id].contacts, rows[user_id].inbound = n, contacts, inbound
     for user_id, n in (
         Promise.objects.filter(created_by_id__in=ids, created_on__gte=since, created_on__lte=today)
         .values_list("created_by_id")

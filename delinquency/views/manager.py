@@ -246,15 +246,16 @@ def export_rows(table: str, values: dict) -> list[list]:
     if table == "specialists":
         rows = [
             [
-                "specialist", "capacity", "active loans", "open tasks", "overdue tasks", "calls", "contacts",
-                "contact %", "promises made", "promises kept", "promises broken", "kept %",
+                "specialist", "capacity", "active loans", "open tasks", "overdue tasks", "outbound calls",
+                "contacts", "contact %", "inbound calls", "promises made", "promises kept", "promises broken", "kept %",
             ]
         ]  # fmt: skip
         for s in dash.specialist_activity(today=today, days=values["activity"]):
             rows.append(
                 [
                     s.name, s.capacity, s.loans, s.open_tasks, s.overdue_tasks, s.calls, s.contacts,
-                    _pct(s.contact_rate), s.promises_made, s.promises_kept, s.promises_broken, _pct(s.kept_rate),
+                    _pct(s.contact_rate), s.inbound, s.promises_made, s.promises_kept, s.promises_broken,
+                    _pct(s.kept_rate),
                 ]
             )  # fmt: skip
         return rows

@@ -138,6 +138,19 @@ def test_specialist_works_a_task_logs_a_promise_and_submits_a_modification(page,
     expect(page.locator("#contacts")).to_contain_text("Right-party contact")
     expect(page.locator("#promises")).to_contain_text("$600.00 by Dec 15, 2026")
     shot(page, "specialist", "loan")
+    # The borrower rings back the same morning: an inbound call, logged on the loan page.
+    page.get_by_text("Log an inbound call").click()
+    inbound = page.locator("details.inbound-call")
+    promise_box = inbound.locator("fieldset[data-show-for='promise_to_pay']")
+    expect(promise_box).to_be_hidden()
+    inbound.get_by_label("Promise to pay").check()
+    expect(promise_box).to_be_visible()
+    inbound.get_by_label("Spoke with the borrower").check()
+    expect(promise_box).to_be_hidden()
+    inbound.get_by_label("Notes").fill("Called back to confirm the 15th.")
+    inbound.get_by_role("button", name="Log inbound call").click()
+    expect(page.locator("#contacts li").first).to_contain_text("Inbound")
+    assert CallAttempt.objects.filter(direction=CallAttempt.Direction.INBOUND).count() == 1
     page.goto(f"{live_server.url}/delinquency/tasks/{caseload['second'].pk}/call/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ben Carter")
 

@@ -210,6 +210,10 @@ def test_pipeline_deadlines_and_specialist_activity(client, manager, specialist,
     at = datetime(2026, 11, 20, 10, tzinfo=NEW_YORK)
     for outcome in ("no_answer", "voicemail", "right_party_contact"):
         CallAttempt.objects.create(loan=loans["L3"], task=task, at=at, outcome=outcome, made_by=specialist)
+    # The borrower on L2 called in: counted apart, not in the outbound contact rate.
+    CallAttempt.objects.create(
+        loan=loans["L2"], at=at, outcome="right_party_contact", made_by=specialist, direction="inbound"
+    )
     Promise.objects.create(
         loan=loans["L3"], amount=Decimal("600.00"), promised_date=date(2026, 11, 15), created_on=date(2026, 11, 2),
         created_by=specialist, status="kept", resolved_on=date(2026, 11, 14),
@@ -238,8 +242,9 @@ def test_pipeline_deadlines_and_specialist_activity(client, manager, specialist,
         (date(2026, 11, 30), 3, "Reg X live contact", loans["L3"].loan_number),
     ]
     (row,) = ctx["specialists"]
-    got = (row.name, row.loans, row.open_tasks, row.calls, row.contacts, row.promises_made, row.promises_kept)
-    assert got == ("Maria " + specialist.last_name, 6, 1, 3, 1, 2, 1)
+    got = (row.name, row.loans, row.open_tasks, row.calls, row.contacts, row.inbound, row.promises_made)
+    assert got == ("Maria " + specialist.last_name, 6, 1, 3, 1, 1, 2)
+    assert row.promises_kept == 1
     assert (row.promises_broken, row.kept_rate, row.contact_rate) == (1, Decimal("50.0"), Decimal("33.3"))
     rows = _csv(client.get(reverse("dashboard-export", args=["deadlines"])))
     assert rows[2:] == [
@@ -247,6 +252,13 @@ def test_pipeline_deadlines_and_specialist_activity(client, manager, specialist,
          loans["L1"].borrower.full_name, specialist.get_full_name()],
         ["2026-11-30", "3", "Reg X live contact", "1024.39(a)", loans["L3"].loan_number,
          loans["L3"].borrower.full_name, specialist.get_full_name()],
+    ]  # fmt: skip
+    team = _csv(client.get(reverse("dashboard-export", args=["specialists"])))
+    assert team == [
+        ["specialist", "capacity", "active loans", "open tasks", "overdue tasks", "outbound calls", "contacts",
+         "contact %", "inbound calls", "promises made", "promises kept", "promises broken", "kept %"],
+        ["Maria " + specialist.last_name, str(row.capacity), "6", "1", "0", "3", "1", "33.3", "1", "2", "1", "1",
+         "50.0"],
     ]  # fmt: skip
 
 
