@@ -184,7 +184,8 @@ class Loan(models.Model):
     # The due date of the oldest unpaid installment (Reg X 1024.31 delinquency starts here).
     next_due_date = models.DateField(db_index=True)
 
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    # Indexed by (status, loan_number) below: its leading column serves every status filter.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     foreclosure_type = models.CharField(max_length=20, choices=ForeclosureType.choices)
     grace_days = models.PositiveSmallIntegerField(default=settings.LATE_CHARGE_GRACE_DAYS)
     late_charge_pct = rate_field(default=Decimal(settings.LATE_CHARGE_PCT))
@@ -202,6 +203,11 @@ class Loan(models.Model):
             models.CheckConstraint(condition=Q(fees_outstanding__gte=0), name="loan_fees_nonnegative"),
             models.CheckConstraint(condition=Q(deferred_principal__gte=0), name="loan_deferred_nonnegative"),
             models.CheckConstraint(condition=Q(lien_position__gte=1), name="loan_lien_position_positive"),
+        ]
+        indexes = [
+            # Status filters (worklists, the scan, the API) and the loans landing page, which
+            # walks active loans in loan-number order (borrowers/selectors.py).
+            models.Index(fields=["status", "loan_number"], name="borrowers_loan_status_number"),
         ]
 
     def __str__(self) -> str:

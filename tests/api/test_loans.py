@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from borrowers.filters import LoanFilter
 from borrowers.models import Investor, Loan, Program
 from delinquency.models import Hold, LoanDelinquency, ScanRun
 from tests.api.conftest import assert_error
@@ -131,6 +132,23 @@ def test_list_filters(client_for, manager, portfolio, query, expected):
 
 def test_filter_by_assigned_specialist_id(client_for, manager, portfolio, other_specialist):
     assert _numbers(client_for(manager).get(f"/api/v1/loans/?assigned_to={other_specialist.pk}")) == ["B300"]
+
+
+def test_paging_alone_skips_the_filter_set(client_for, manager, portfolio, monkeypatch):
+    """Only page and page_size: every filter would be empty, so the filter set is not built."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the filter set was built")
+
+    monkeypatch.setattr(LoanFilter, "__init__", refuse)
+    response = client_for(manager).get("/api/v1/loans/?page=2&page_size=3")
+    assert _numbers(response) == ["B400"]
+    assert response.json()["count"] == 4
+
+
+def test_paging_with_a_filter_still_filters(client_for, manager, portfolio):
+    assert _numbers(client_for(manager).get("/api/v1/loans/?page=1&page_size=3&status=paid_off")) == ["B400"]
+    assert _numbers(client_for(manager).get("/api/v1/loans/?page=1&unknown=x")) == ["A100", "A200", "B300", "B400"]
 
 
 @pytest.mark.parametrize(

@@ -213,9 +213,10 @@ def _make_loans(count: int) -> None:
 
 
 # session, user, roles; then with a query: page of ids with the total count; without one:
-# counts, active segment, other segment; then those loans and their phones.
+# active segment, other segment (only when the active one is short); then those loans and
+# their phones. Nothing counts the portfolio.
 SEARCH_QUERIES = 6
-BROWSE_QUERIES = 8
+BROWSE_QUERIES = 7
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -235,3 +236,65 @@ def test_browse_page_runs_a_fixed_number_of_queries(client, specialist, django_a
     with django_assert_max_num_queries(BROWSE_QUERIES):
         response = client.get(SEARCH, {"page": 2 if count > 25 else 1})
     assert response.context["page"].paginator.count == count
+
+
+def _browse_limit(monkeypatch, limit: int) -> None:
+    monkeypatch.setattr("borrowers.selectors.BROWSE_LIMIT", limit)
+
+
+def test_browsing_stops_at_the_limit_and_says_so(client, specialist, monkeypatch):
+    """Without a query the page lists the first BROWSE_LIMIT loans in search order, not all."""
+    _browse_limit(monkeypatch, 30)
+    loans = [
+        LoanFactory(loan_number=f"66{n:08d}", status=Loan.Status.PAID_OFF if n % 4 == 0 else Loan.Status.ACTIVE)
+        for n in range(40)
+    ]
+    active = sorted(loan.loan_number for loan in loans if loan.status == Loan.Status.ACTIVE)
+    others = sorted(loan.loan_number for loan in loans if loan.status != Loan.Status.ACTIVE)
+    assert (len(active), len(others)) == (30, 10)
+    client.force_login(specialist)
+    first = client.get(SEARCH)
+    second = client.get(SEARCH, {"page": 2})
+    assert [loan.loan_number for loan in first.context["page"]] == active[:25]
+    assert [loan.loan_number for loan in second.context["page"]] == active[25:30]
+    assert first.context["page"].paginator.count == 30
+    assert first.context["page"].is_capped
+    html = first.content.decode()
+    assert "Loans (showing the first 30)" in html
+    assert "Search to find any other loan." in html
+    assert "Loans 1\u201325 of the first 30" in html
+    assert "All loans" not in html
+    assert client.get(SEARCH, {"page": 99}).context["page"].number == 2
+
+
+def test_browsing_under_the_limit_lists_all_loans(client, specialist, monkeypatch, portfolio):
+    _browse_limit(monkeypatch, 3)
+    client.force_login(specialist)
+    response = client.get(SEARCH)
+    assert not response.context["page"].is_capped
+    assert "All loans (3)" in response.content.decode()
+    assert "showing the first" not in response.content.decode()
+
+
+def test_a_search_is_never_capped(client, specialist, monkeypatch):
+    _browse_limit(monkeypatch, 10)
+    for n in range(30):
+        LoanFactory(loan_number=f"55{n:08d}")
+    client.force_login(specialist)
+    response = client.get(SEARCH, {"q": "55"})
+    assert response.context["page"].paginator.count == 30
+    assert not response.context["page"].is_capped
+    assert "30 loans matching “55”" in response.content.decode()
+
+
+@pytest.mark.parametrize("count", [12, 40])
+def test_browse_past_the_limit_runs_a_fixed_number_of_queries(
+    client, specialist, django_assert_max_num_queries, monkeypatch, count
+):
+    """Past the limit the active segment alone answers: one query fewer, whatever the size."""
+    _browse_limit(monkeypatch, 10)
+    _make_loans(count)
+    client.force_login(specialist)
+    with django_assert_max_num_queries(BROWSE_QUERIES - 1):
+        response = client.get(SEARCH, {"page": 1})
+    assert response.context["page"].paginator.count == 10
