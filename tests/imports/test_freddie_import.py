@@ -56,7 +56,8 @@ def test_loans_are_boarded_from_the_latest_record(files):
         # modified: 10% forborne into deferred principal, rate cut, 480 months
         "F21Q20000010": (active, d("510139.30"), d("56682.14"), date(2025, 7, 1), d("2.000"), 480),
         # payment deferral: the deferred principal is non-interest-bearing
-        "F23Q20000011": (active, d("236179.53"), d("813.17"), date(2025, 7, 1), d("3.625"), 335),
+        # 236179.54, not .53: a month of interest on it was an exact half cent, now rounded up
+        "F23Q20000011": (active, d("236179.54"), d("813.17"), date(2025, 7, 1), d("3.625"), 335),
         "F22Q20000012": (active, d("220730.43"), d("0"), date(2025, 5, 1), d("4.750"), 324),  # disaster
     }
     first = loans["F23Q10000001"]

@@ -18,6 +18,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from borrowers import services as borrower_services
 from borrowers.models import LedgerTransaction, Loan
+from borrowers.services import ledger
 from lossmit.errors import DomainError
 from tests.factories import LoanFactory, UserFactory
 from tests.reliability.conftest import Overlap, needs_postgres, run_concurrently
@@ -78,8 +79,8 @@ def test_two_payments_at_once_on_one_loan_are_serialised(specialist, other_speci
                 actor=specialist, loan_id=control.pk, amount=INSTALLMENT, received_on=received
             )
 
-        overlap = Overlap(borrower_services.loan_state)  # loan_state runs right after the row lock
-        monkeypatch.setattr(borrower_services, "loan_state", overlap)
+        overlap = Overlap(ledger.loan_state)  # loan_state runs right after the row lock
+        monkeypatch.setattr(ledger, "loan_state", overlap)
         outcomes = run_concurrently(
             lambda: borrower_services.payment_post(
                 actor=specialist, loan_id=raced.pk, amount=INSTALLMENT, received_on=received
