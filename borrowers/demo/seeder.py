@@ -6,6 +6,10 @@ processes generate chunks while this process streams finished ones into COPY fro
 so Python and the database work at the same time. Foreign keys are checked per COPY statement
 (SET CONSTRAINTS ALL IMMEDIATE) so that work also overlaps generation instead of piling up at
 commit. Everything happens in one transaction: a failed seed leaves nothing behind.
+
+Once the loans are in, the same transaction opens the demo's loss mitigation pipeline through
+the workout services (workouts/demo.py): a handful of cases and workouts, so every role has
+work on the first login.
 """
 
 import multiprocessing
@@ -26,6 +30,7 @@ from borrowers.demo import loader
 from borrowers.demo.portfolio import BUCKETS, TABLES, PortfolioGenerator, Specialist
 from borrowers.demo.users import DEMO_USERS, ensure_demo_users
 from borrowers.models import Loan
+from workouts.demo import PipelineResult, pipeline_seed
 
 CHUNK_LOANS = 1000
 PARALLEL_FROM_LOANS = 5000  # below this, starting worker processes costs more than it saves
@@ -41,8 +46,10 @@ class SeedResult:
     seconds: float = 0.0
     workers: int = 0
     existing_loans: int = 0
-    # Wall seconds per phase: users, generate_and_load, checks (foreign keys, sequences, statistics).
+    # Wall seconds per phase: users, generate_and_load, checks (foreign keys, sequences,
+    # statistics), pipeline (loss mitigation cases and workouts).
     phases: dict[str, float] = field(default_factory=dict)
+    pipeline: PipelineResult | None = None
 
 
 def default_workers(loans: int) -> int:
@@ -60,10 +67,12 @@ def seed_demo(
     chunk_loans: int = CHUNK_LOANS,
     progress: Callable[[int], None] | None = None,
 ) -> SeedResult:
-    """Ensure the demo users; then, only if there are no loans, generate `loans` loans.
+    """Ensure the demo users; then, only if there are no loans, generate `loans` loans and
+    open the loss mitigation pipeline on them (workouts/demo.py).
 
     Deterministic for (`loans`, `seed`, `as_of`): same loan numbers, balances and ledgers,
-    whatever the number of workers. `as_of` defaults to today; histories end there.
+    whatever the number of workers, and the same cases and workouts on the same loans.
+    `as_of` defaults to today; histories end there.
     """
     as_of = as_of or timezone.localdate()
     started = time.perf_counter()
@@ -114,6 +123,11 @@ def seed_demo(
             loader.advance_sequences()
             loader.analyze()
             result.phases["checks"] = time.perf_counter() - loaded
+        # The workout services write through the ORM: after the sequences moved past the
+        # loaded ids, in the same transaction, so a failure here leaves no portfolio either.
+        loaded = time.perf_counter()
+        result.pipeline = pipeline_seed(as_of=as_of, loans=loans)
+        result.phases["pipeline"] = time.perf_counter() - loaded
     result.seconds = time.perf_counter() - started
     return result
 
@@ -269,4 +283,6 @@ def summary_lines(result: SeedResult, as_of: date) -> list[str]:
     lines.append("Rows written:")
     for table, _ in TABLES:
         lines.append(f"  {table:<28} {result.rows.get(table, 0):>10,}")
+    if result.pipeline is not None:
+        lines.extend(result.pipeline.summary_lines())
     return lines
