@@ -124,6 +124,9 @@ class WhatIfForm(forms.Form):
     market_value = _money("Market value", required=True)
 
     def __init__(self, *args, **kwargs):
+        # Its own ids: the evaluation form on the same page has income and value fields too,
+        # and a repeated id sends their labels to the wrong input (WCAG 4.1.1, 1.3.1).
+        kwargs.setdefault("auto_id", "id_whatif_%s")
         super().__init__(*args, **kwargs)
         for name in WHAT_IF_PARAMETERS:
             self.fields[name] = forms.CharField(

@@ -22,9 +22,18 @@ every transactional test with the migrations' own (idempotent) functions.
 import importlib
 import importlib.util
 import os
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+
+from borrowers.models import Investor, Program
+from delinquency.models import CallTask, LoanDelinquency
+from tests.factories import BorrowerFactory, LoanFactory, PhoneFactory, PropertyFactory, ValuationFactory
+from workouts import services
+from workouts.models import Workout
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -112,3 +121,95 @@ def shot(page, role: str, step: str) -> Path:
     path = SCREENSHOTS / f"{role}-{step}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- Maria's caseload and Dev's approvals, shared by the journeys and the accessibility audit ---
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def morning(time_machine):
+    """Monday Nov 30, 2026, 10:00 Eastern; the clock runs so the page's requests move on."""
+    time_machine.move_to(datetime(2026, 11, 30, 10, 0, tzinfo=NEW_YORK), tick=True)
+
+
+def _task(loan, reason, due_by):
+    return CallTask.objects.create(
+        loan=loan, reason=reason, due_by=due_by, business_date=date(2026, 11, 30), assigned_to=loan.assigned_to
+    )
+
+
+@pytest.fixture
+def caseload(specialist, morning):
+    """Two calls due: a Reg X live contact expiring today (a 47-days-late loan that bounced a
+    payment), then a broken-promise follow-up on the HUD example's FHA loan, whose complete
+    application waits for its evaluation. A California borrower sorts last: 7:00 there."""
+    ana = BorrowerFactory(first_name="Ana", last_name="Lopez")
+    PhoneFactory(borrower=ana, number="404-555-0147")
+    first = LoanFactory(assigned_to=specialist, borrower=ana, next_due_date=date(2026, 10, 14))
+    LoanDelinquency.objects.create(
+        loan=first,
+        business_date=date(2026, 11, 29),
+        next_due_date=date(2026, 10, 14),
+        days_past_due=46,
+        mba_status=30,
+        bucket="30-59",
+        risk_reasons=[
+            {"code": "nsf", "message": "NSF 12 days ago"},
+            {"code": "drift", "message": "Paying later each month"},
+        ],
+    )
+    ben = BorrowerFactory(first_name="Ben", last_name="Carter")
+    PhoneFactory(borrower=ben, number="404-555-0199")
+    hud = LoanFactory(
+        assigned_to=specialist,
+        borrower=ben,
+        investor=Investor.FHA,
+        program=Program.FHA_HAMP,
+        principal_balance=Decimal("150000.00"),
+        note_rate=Decimal("6.000"),
+        remaining_term_months=360,
+        monthly_pi=Decimal("920.00"),
+        monthly_escrow=Decimal("300.00"),
+        escrow_balance=Decimal("-660.00"),
+        next_due_date=date(2026, 8, 1),
+    )
+    ValuationFactory(property=hud.property, value=Decimal("160000.00"), valued_on=date(2026, 10, 1))
+    services.case_open(
+        actor=specialist,
+        loan_id=hud.pk,
+        application_received_on=date(2026, 11, 2),
+        application_complete_on=date(2026, 11, 16),
+        hardship_reason="Job loss",
+        hardship_duration="long_term",
+    )
+    california = LoanFactory(assigned_to=specialist, property=PropertyFactory(state="CA", city="Fresno"))
+    return {
+        "first": _task(first, CallTask.Reason.REGX_LIVE_CONTACT, date(2026, 11, 30)),
+        "second": _task(hud, CallTask.Reason.BROKEN_PROMISE, date(2026, 12, 1)),
+        "california": _task(california, CallTask.Reason.REGX_LIVE_CONTACT, date(2026, 11, 30)),
+    }
+
+
+def submitted_modification(specialist, *, last_name: str, complete_on: date) -> Workout:
+    """A complete application evaluated and its modification submitted, as Maria's page does."""
+    borrower = BorrowerFactory(first_name="Grace", last_name=last_name)
+    loan = LoanFactory(
+        assigned_to=specialist, borrower=borrower, next_due_date=date(2026, 8, 1), property=PropertyFactory(state="GA")
+    )
+    ValuationFactory(property=loan.property, value=Decimal("200000.00"), valued_on=date(2026, 10, 1))
+    case = services.case_open(
+        actor=specialist,
+        loan_id=loan.pk,
+        application_received_on=complete_on,
+        application_complete_on=complete_on,
+        hardship_reason="Lost overtime",
+    )
+    evaluation = services.evaluation_store(
+        actor=specialist, case_id=case.pk, as_of=date(2026, 11, 30), gross_monthly_income=Decimal("4200.00")
+    )
+    assert evaluation.result["options"]["modification"]["eligible"], evaluation.result["options"]["modification"]
+    return services.workout_submit(
+        actor=specialist, case_id=case.pk, option="modification", evaluation_id=evaluation.pk
+    )

@@ -2,9 +2,7 @@
 Maria's modification (every waterfall step, the NPV comparison), the approval; then Maria sees
 it approved on her workouts page. Also the dashboard and the reassignment of a caseload."""
 
-from datetime import date, datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -12,48 +10,16 @@ from playwright.sync_api import expect
 from audit.models import AuditEvent
 from borrowers.models import Loan
 from delinquency.models import BucketEvent, CallTask
-from tests.browser.conftest import login, logout, shot
-from tests.factories import BorrowerFactory, LoanFactory, PropertyFactory, UserFactory, ValuationFactory
-from workouts import services
+from tests.browser.conftest import login, logout, shot, submitted_modification
+from tests.factories import LoanFactory, UserFactory
 from workouts.models import Workout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def morning(time_machine):
-    """Monday Nov 30, 2026, 9:00 Eastern; the clock runs so requests move on."""
-    time_machine.move_to(datetime(2026, 11, 30, 9, 0, tzinfo=NEW_YORK), tick=True)
-
-
-def _submitted_modification(specialist, *, last_name: str, complete_on: date) -> Workout:
-    """A complete application evaluated and its modification submitted, as Maria's page does."""
-    borrower = BorrowerFactory(first_name="Grace", last_name=last_name)
-    loan = LoanFactory(
-        assigned_to=specialist, borrower=borrower, next_due_date=date(2026, 8, 1), property=PropertyFactory(state="GA")
-    )
-    ValuationFactory(property=loan.property, value=Decimal("200000.00"), valued_on=date(2026, 10, 1))
-    case = services.case_open(
-        actor=specialist,
-        loan_id=loan.pk,
-        application_received_on=complete_on,
-        application_complete_on=complete_on,
-        hardship_reason="Lost overtime",
-    )
-    evaluation = services.evaluation_store(
-        actor=specialist, case_id=case.pk, as_of=date(2026, 11, 30), gross_monthly_income=Decimal("4200.00")
-    )
-    assert evaluation.result["options"]["modification"]["eligible"], evaluation.result["options"]["modification"]
-    return services.workout_submit(
-        actor=specialist, case_id=case.pk, option="modification", evaluation_id=evaluation.pk
-    )
-
 
 def test_manager_approves_a_modification_and_the_specialist_sees_it(page, live_server, specialist, manager, morning):
-    later = _submitted_modification(specialist, last_name="Later", complete_on=date(2026, 11, 20))  # due Dec 20
-    urgent = _submitted_modification(specialist, last_name="Urgent", complete_on=date(2026, 11, 2))  # due Dec 2
+    later = submitted_modification(specialist, last_name="Later", complete_on=date(2026, 11, 20))  # due Dec 20
+    urgent = submitted_modification(specialist, last_name="Urgent", complete_on=date(2026, 11, 2))  # due Dec 2
     loan = urgent.case.loan
 
     login(page, live_server, manager)
@@ -97,7 +63,7 @@ def test_manager_approves_a_modification_and_the_specialist_sees_it(page, live_s
 
 
 def test_manager_cannot_approve_own_submission(page, live_server, manager, morning):
-    own = _submitted_modification(manager, last_name="Own", complete_on=date(2026, 11, 10))
+    own = submitted_modification(manager, last_name="Own", complete_on=date(2026, 11, 10))
     login(page, live_server, manager)
     page.goto(f"{live_server.url}/workouts/approvals/{own.pk}/")
     expect(page.get_by_role("heading", name="You submitted this")).to_be_visible()
