@@ -202,11 +202,12 @@ def loan_search_paged(*, user, query: str, page: str | int | None, per_page: int
 def loan_detail(*, user, loan_id: int) -> Loan:
     """One loan with everything its page shows: borrower and co-borrower with their phones
     (primary first), the property with its valuations (newest first; `latest_valuation` is set
-    on the loan), and the assigned specialist. Raises Http404 when unknown or not visible."""
+    on the loan), the assigned specialist and the last scan's status row (`delinquency`, absent
+    until a scan covers the loan). Raises Http404 when unknown or not visible."""
     phones = Phone.objects.order_by("-is_primary", "id")
     loan = (
         _visible_loans(user)
-        .select_related("borrower", "co_borrower", "property", "assigned_to")
+        .select_related("borrower", "co_borrower", "property", "assigned_to", "delinquency")
         .prefetch_related(
             Prefetch("borrower__phones", queryset=phones),
             Prefetch("co_borrower__phones", queryset=phones),

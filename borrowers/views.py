@@ -104,7 +104,10 @@ def _loan_context(request: HttpRequest, loan_id: int, **extra) -> dict:
 def _header_flags(request: HttpRequest, loan: Loan, today) -> dict:
     """What the loan header shows beside days past due: the last scan's risk reasons, the
     holds in force today, and the open case with its next Regulation X date."""
-    status = LoanDelinquency.objects.filter(loan_id=loan.pk).only("loan_id", "risk_reasons").first()
+    try:
+        status = loan.delinquency  # read with the loan (loan_detail)
+    except LoanDelinquency.DoesNotExist:
+        status = None
     case = case_list(user=request.user, loan_id=loan.pk, active_only=True).first()
     return {
         "risk_reasons": (status.risk_reasons or []) if status is not None else [],

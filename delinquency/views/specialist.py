@@ -10,6 +10,7 @@ requests for the worklist get the table only; without JavaScript the same URL se
 
 import calendar
 import functools
+import html
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlencode
@@ -21,7 +22,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -94,35 +94,43 @@ class WorklistRow:
     def html(self) -> SafeString:
         """The row's <tr>. Markup here rather than in a template: fifty rows a page through
         Django's template engine were a fifth of the worklist's time (some 950 variable nodes
-        at ~3 µs each); format_html escapes every value the same way the template would."""
+        at ~3 µs each). Every value is escaped with html.escape, which is what Django's
+        escape (and so the template) applies; format_html's per-argument wrappers cost more
+        than the formatting itself."""
+        e = _escape
         due_label, due_class = self.due_badge
-        return format_html(
-            _ROW_HTML,
-            id=self.task.pk,
-            waiting="" if self.callable_now else " is-waiting",
-            loan_url=self.loan_url,
-            name=self.borrower_name,
-            loan_number=self.loan_number,
-            state=self.state,
-            reason=self.task.reason,
-            reason_label=self.reason_label,
-            due=format_html('<span class="badge {}">{}</span> ', due_class, due_label) if due_label else "",
-            due_text=self.due_text,
-            dpd=self.dpd,
-            bucket_slug=self.bucket_slug,
-            bucket=self.bucket,
-            risks=(
-                format_html_join("", '<span class="risk">{}</span>', ((risk,) for risk in self.risks))
-                if self.risks
-                else mark_safe('<span class="muted">—</span>')
-            ),
-            window_class=self.window_class,
-            window=self.window,
-            why=format_html(' <span class="txn-meta">{}</span>', self.why_blocked) if self.why_blocked else "",
-            action_class="btn-primary" if self.callable_now else "btn-secondary",
-            call_url=self.call_url,
-            action="Work this task" if self.callable_now else "Open",
+        if self.risks:
+            risks = "".join(f'<span class="risk">{e(risk)}</span>' for risk in self.risks)
+        else:
+            risks = '<span class="muted">—</span>'
+        return mark_safe(  # noqa: S308 -- every value below is escaped
+            _ROW_HTML.format(
+                id=self.task.pk,
+                waiting="" if self.callable_now else " is-waiting",
+                loan_url=e(self.loan_url),
+                name=e(self.borrower_name),
+                loan_number=e(self.loan_number),
+                state=e(self.state),
+                reason=e(self.task.reason),
+                reason_label=e(self.reason_label),
+                due=f'<span class="badge {e(due_class)}">{e(due_label)}</span> ' if due_label else "",
+                due_text=e(self.due_text),
+                dpd=self.dpd,
+                bucket_slug=e(self.bucket_slug),
+                bucket=e(self.bucket),
+                risks=risks,
+                window_class=e(self.window_class),
+                window=e(self.window),
+                why=f' <span class="txn-meta">{e(self.why_blocked)}</span>' if self.why_blocked else "",
+                action_class="btn-primary" if self.callable_now else "btn-secondary",
+                call_url=e(self.call_url),
+                action="Work this task" if self.callable_now else "Open",
+            )
         )
+
+
+def _escape(value) -> str:
+    return html.escape(str(value))
 
 
 _ROW_HTML = (

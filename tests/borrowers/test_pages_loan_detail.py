@@ -206,10 +206,10 @@ def test_ledger_is_capped_at_100_rows_with_a_show_all_link(client, specialist, l
     assert everything.context["ledger"].rows[-1].kind == LedgerTransaction.Kind.OPENING
 
 
-# session, user, roles, loan (+borrowers, property, specialist), borrower phones,
-# co-borrower phones, valuations, ledger count, ledger rows; the header's scan status row,
-# holds and open case; with a case, the declared holidays and its latest denial
-LOAN_PAGE_QUERIES = 14
+# session, user, roles, loan (+borrowers, property, specialist, scan status row), borrower
+# phones, co-borrower phones, valuations, ledger count, ledger rows; the header's holds and
+# open case; with a case, the declared holidays and its latest denial
+LOAN_PAGE_QUERIES = 13
 
 
 def test_header_flags_risks_holds_and_the_open_cases_next_date(client, specialist):
