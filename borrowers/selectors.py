@@ -235,15 +235,21 @@ class LedgerPage:
 
 def loan_ledger(*, loan: Loan, limit: int | None = LEDGER_PAGE_ROWS) -> LedgerPage:
     """The loan's ledger, newest first, at most `limit` rows (None for all), with the total
-    count. Each row carries `reversed_by` and `created_by` (joined), so the page can mark
-    reversed payments and offer a return on live ones without a query per row."""
+    count (counted in SQL only when there are more rows than shown). Each row carries
+    `reversed_by` and `created_by` (joined), so the page can mark reversed payments and offer
+    a return on live ones without a query per row."""
     rows = (
         LedgerTransaction.objects.filter(loan=loan)
         .select_related("reversed_by", "reversal_of", "created_by")
         .order_by("-seq")
     )
-    total = rows.count()
-    page = list(rows if limit is None else rows[:limit])
+    if limit is None:
+        page = list(rows)
+        total = len(page)
+    else:
+        page = list(rows[: limit + 1])  # one more than shown says whether to count them all
+        total = rows.count() if len(page) > limit else len(page)
+        page = page[:limit]
     for row in page:
         row.is_reversed = hasattr(row, "reversed_by")  # joined above: no query
         row.label = LEDGER_LABELS.get(row.kind, row.get_kind_display())

@@ -32,7 +32,7 @@ from borrowers.services import payment_post, payment_reverse_nsf
 from delinquency.models import LoanDelinquency
 from delinquency.selectors import holds_in_force
 from lossmit.errors import DomainError
-from workouts.selectors import case_list, deadline_rows, next_deadline
+from workouts.selectors import deadline_rows, next_deadline, open_case_of
 
 DATE_FORMAT = "M j, Y"
 
@@ -108,7 +108,7 @@ def _header_flags(request: HttpRequest, loan: Loan, today) -> dict:
         status = loan.delinquency  # read with the loan (loan_detail)
     except LoanDelinquency.DoesNotExist:
         status = None
-    case = case_list(user=request.user, loan_id=loan.pk, active_only=True).first()
+    case = open_case_of(user=request.user, loan=loan)
     return {
         "risk_reasons": (status.risk_reasons or []) if status is not None else [],
         "holds": holds_in_force(loan_id=loan.pk, day=today),

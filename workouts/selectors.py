@@ -89,6 +89,20 @@ def case_list(*, user, loan_id: int | None = None, active_only: bool = False) ->
     return cases
 
 
+def open_case_of(*, user, loan) -> LossMitCase | None:
+    """The loan's active case for a header: one query, no joins; its `loan` is the one given."""
+    case = (
+        _visible_cases(user)
+        .filter(loan_id=loan.pk)
+        .exclude(status__in=LossMitCase.FINAL_STATUSES)
+        .order_by("pk")
+        .first()
+    )
+    if case is not None:
+        case.loan = loan
+    return case
+
+
 def case_get(*, user, case_id: int) -> LossMitCase:
     """One case with its loan, documents and workouts (trial payments, appeal) in a fixed
     number of queries; NotFound when it does not exist or is not visible."""
