@@ -1,10 +1,10 @@
 from django.urls import path
 
-from delinquency.views import exports, manager, scan_runs, specialist
+from delinquency.views import exports, manager, scan_runs, specialist, worklist
 
 urlpatterns = [
-    # --- specialist pages (delinquency/views/specialist.py) ---
-    path("worklist/", specialist.worklist, name="worklist"),
+    # --- specialist pages (delinquency/views/worklist.py, specialist.py) ---
+    path("worklist/", worklist.worklist, name="worklist"),
     path("tasks/<int:task_id>/call/", specialist.task_call, name="task-call"),
     path("loans/<int:loan_id>/activity/", specialist.loan_activity, name="loan-activity"),
     path("loans/<int:loan_id>/inbound-calls/", specialist.loan_inbound_call, name="loan-inbound-call"),
