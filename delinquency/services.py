@@ -229,6 +229,7 @@ def call_attempt_record(
 # What an inbound call can be: the borrower on the line, or someone else calling for them. The
 # outcomes of a call we place that reaches no one (no answer, voicemail, busy...) cannot happen.
 INBOUND_OUTCOMES = (CallAttempt.Outcome.RIGHT_PARTY_CONTACT, CallAttempt.Outcome.THIRD_PARTY)
+INBOUND_BACKDATE_LIMIT = timedelta(days=7)
 INBOUND_OUTCOME_CHOICES = [(value, CallAttempt.Outcome(value).label) for value in INBOUND_OUTCOMES]
 # The tasks a conversation with the borrower answers: every call task but the written notice,
 # which is a letter (Reg X 1024.39(b)) that no conversation replaces.
@@ -269,6 +270,14 @@ def inbound_call_record(
     at = at or now
     if at > now:
         raise BadInput("invalid_at", "A call cannot be logged before it happens.", fields={"at": ["In the future."]})
+    if at < now - INBOUND_BACKDATE_LIMIT:
+        # A call logged weeks later is a note, not a record of when we spoke: it would move the
+        # 7 quiet days after a conversation into the past.
+        raise BadInput(
+            "invalid_at",
+            f"An inbound call is logged within {INBOUND_BACKDATE_LIMIT.days} days of taking it.",
+            fields={"at": [f"More than {INBOUND_BACKDATE_LIMIT.days} days ago."]},
+        )
     loan = _loan(loan_id, lock=True)  # serialise calls on one loan, as call_attempt_record does
     check(actor, Action.CONTACT, loan=loan, doing="log calls")
     attempt = CallAttempt.objects.create(

@@ -155,6 +155,25 @@ def test_a_call_in_the_future_is_refused(db, specialist, monday_morning):
     assert state() == before
 
 
+@pytest.mark.parametrize("ago", [timedelta(days=7, minutes=1), timedelta(days=400 * 365)])
+def test_a_call_more_than_a_week_old_is_refused(db, specialist, monday_morning, ago):
+    """Hypothesis (schemathesis) sent a call dated 1540: it was stored, and its time could not
+    even be written back as RFC 3339. Backdating stops at a week: the 7 quiet days after a
+    conversation run from it."""
+    loan = LoanFactory(assigned_to=specialist)
+    before = state()
+    with pytest.raises(BadInput) as refused:
+        inbound_call_record(actor=specialist, loan_id=loan.pk, outcome=RPC, at=MON_0930 - ago)
+    assert (refused.value.code, refused.value.fields) == ("invalid_at", {"at": ["More than 7 days ago."]})
+    assert state() == before
+
+
+def test_a_call_a_week_ago_is_logged(db, specialist, monday_morning):
+    loan = LoanFactory(assigned_to=specialist)
+    call = inbound_call_record(actor=specialist, loan_id=loan.pk, outcome=RPC, at=MON_0930 - timedelta(days=7))
+    assert call.attempt.at == MON_0930 - timedelta(days=7)
+
+
 def test_earlier_call_logged_with_its_time(db, specialist, monday_morning):
     loan = LoanFactory(assigned_to=specialist)
     taken = datetime(2026, 11, 28, 21, 40, tzinfo=NEW_YORK)
