@@ -39,10 +39,12 @@ from borrowers.models import Borrower, LedgerTransaction, Loan, Phone, Valuation
 from borrowers.serializers import (
     BorrowerDetailSerializer,
     BorrowerListSerializer,
-    LedgerTransactionSerializer,
-    LoanBoardSerializer,
     LoanDetailSerializer,
     LoanListSerializer,
+)
+from borrowers.serializers_boarding import LoanBoardSerializer
+from borrowers.serializers_ledger import (
+    LedgerTransactionSerializer,
     PaymentPostSerializer,
     PaymentResultSerializer,
     PaymentReturnResultSerializer,
