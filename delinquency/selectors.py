@@ -192,7 +192,7 @@ def _loan_zone(task: CallTask) -> ZoneInfo:
     return borrower_time_zone(task.loan.property.state, task.loan.borrower.mailing_state)
 
 
-def _annotate_compliance(tasks: list[CallTask], now: datetime, *, zone=_loan_zone) -> None:
+def annotate_compliance(tasks: list[CallTask], now: datetime, *, zone=_loan_zone) -> None:
     """Set `task.compliance` on each task: two queries (attempts, holds) for the whole list,
     none for an empty one. `zone(task)` is the borrower's time zone."""
     loan_ids = {t.loan_id for t in tasks}
@@ -219,7 +219,7 @@ def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
     """
     now = now or timezone.now()
     tasks = list(open_tasks_for(user))
-    _annotate_compliance(tasks, now)
+    annotate_compliance(tasks, now)
     far = now + timedelta(days=3650)
     tasks.sort(
         key=lambda t: (
@@ -443,7 +443,7 @@ def worklist_page(
             task.compliance = Compliance.open_now(now, task.summary.zone)
         else:
             waiting.append(task)
-    _annotate_compliance(waiting, now, zone=lambda task: task.summary.zone)
+    annotate_compliance(waiting, now, zone=lambda task: task.summary.zone)
     last = tasks[-1] if more else None
     return WorklistPage(
         tasks=tasks,

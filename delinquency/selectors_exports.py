@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from borrowers.selectors import BUCKETS, days_past_due
 from delinquency.models import CallTask
-from delinquency.selectors import _no_call_holds, _recent_attempts, borrower_time_zone, compliance_for
+from delinquency.selectors import annotate_compliance
 
 
 def _bucket_expression(today: date) -> Case:
@@ -55,13 +55,7 @@ def with_compliance(tasks: QuerySet[CallTask], *, now: datetime, chunk_size: int
     local_today = timezone.localdate(now)
     rows = tasks.iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
-        loan_ids = {t.loan_id for t in chunk}
-        attempts = _recent_attempts(loan_ids, now)
-        holds = _no_call_holds(loan_ids, local_today)
+        annotate_compliance(chunk, now)
         for task in chunk:
-            zone = borrower_time_zone(task.loan.property.state, task.loan.borrower.mailing_state)
-            task.compliance = compliance_for(
-                now=now, zone=zone, attempts=attempts.get(task.loan_id, []), no_call_hold=holds.get(task.loan_id)
-            )
             task.dpd = days_past_due(task.loan.next_due_date, local_today)
             yield task
