@@ -28,17 +28,6 @@ MAX_ATTEMPTS_IN_WINDOW = 7
 ATTEMPT_WINDOW = timedelta(days=7)
 AFTER_CONVERSATION = timedelta(days=7)
 
-# Worklist order (users.md, Maria's morning): Reg X deadlines and case deadlines first by date,
-# then broken promises, missed trial payments, early-warning outreach.
-REASON_PRIORITY = {
-    CallTask.Reason.REGX_LIVE_CONTACT: 0,
-    CallTask.Reason.REGX_WRITTEN_NOTICE: 0,
-    **dict.fromkeys(CallTask.CASE_REASONS, 0),
-    CallTask.Reason.BROKEN_PROMISE: 1,
-    CallTask.Reason.MISSED_TRIAL_PAYMENT: 2,
-    CallTask.Reason.EARLY_WARNING: 3,
-}
-
 
 def loan_status_fields(loan: Loan, *, today: date | None = None) -> dict:
     """`days_past_due`, `mba_status`, `ots_status`, `bucket`, `status_as_of` for the loan API:
@@ -206,34 +195,6 @@ def annotate_compliance(tasks: list[CallTask], now: datetime, *, zone=_loan_zone
         )
 
 
-def worklist_for(*, user, now: datetime | None = None) -> list[CallTask]:
-    """The user's open call tasks, most urgent first, each annotated with `compliance`
-    (callable_now, next_callable_at, blocked_reason). Three queries whatever the list's length.
-
-    Order: callable now before not yet callable (a California borrower at 8:30 Eastern moves
-    down until 11:00 Eastern), then Reg X and case deadlines by due date, broken promises,
-    missed trial payments, early warning; then by due date and when the task becomes callable.
-    Reads the whole list, so nothing serves it any more: the page and the API read one page
-    at a time with worklist_page. It stays as the plain statement of the order, which the
-    tests hold worklist_page to.
-    """
-    now = now or timezone.now()
-    tasks = list(open_tasks_for(user))
-    annotate_compliance(tasks, now)
-    far = now + timedelta(days=3650)
-    tasks.sort(
-        key=lambda t: (
-            not t.compliance.callable_now,
-            t.compliance.next_callable_at is None,
-            REASON_PRIORITY.get(t.reason, 9),
-            t.due_by,
-            t.compliance.next_callable_at or far,
-            t.pk,
-        )
-    )
-    return tasks
-
-
 # --- the paged worklist -------------------------------------------------------------------
 
 WORKLIST_PAGE_SIZE = 50
@@ -385,7 +346,7 @@ def worklist_page(
     after: WorklistCursor | None = None,
     size: int = WORKLIST_PAGE_SIZE,
 ) -> WorklistPage:
-    """One page of the user's worklist in the order of worklist_for: callable now first, then
+    """One page of the user's worklist: callable now first, then
     callable later, then no-call holds; inside each by reason priority, due date and id. At most
     seven queries however long the list: the counts, up to one read per tier (each walks the
     `calltask_worklist_order` index and stops after a page), the page's loans (with borrower,

@@ -9,9 +9,10 @@ import pytest
 
 from audit.models import AuditEvent
 from delinquency.models import CallAttempt, CallTask
-from delinquency.selectors import Tier, call_compliance, worklist_for, worklist_page
+from delinquency.selectors import Tier, call_compliance, worklist_page
 from delinquency.services import call_attempt_record, inbound_call_record
 from lossmit.errors import BadInput, DomainError, PermissionRefused
+from tests.delinquency.worklist_order import worklist_for
 from tests.factories import LoanFactory
 
 NEW_YORK = ZoneInfo("America/New_York")

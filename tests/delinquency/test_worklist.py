@@ -8,9 +8,10 @@ import pytest
 
 from audit.models import AuditEvent
 from delinquency.models import CallAttempt, CallTask, Hold
-from delinquency.selectors import borrower_time_zone, call_compliance, worklist_for
+from delinquency.selectors import borrower_time_zone, call_compliance
 from delinquency.services import call_attempt_record, call_task_complete
 from lossmit.errors import DomainError
+from tests.delinquency.worklist_order import worklist_for
 from tests.factories import LoanFactory
 
 NEW_YORK = ZoneInfo("America/New_York")
