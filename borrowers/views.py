@@ -29,10 +29,8 @@ from borrowers.selectors import (
     mask_phone,
 )
 from borrowers.services import payment_post, payment_reverse_nsf
-from delinquency.models import LoanDelinquency
-from delinquency.selectors import holds_in_force
+from delinquency.selectors import loan_header_flags
 from lossmit.errors import DomainError
-from workouts.selectors import deadline_rows, next_deadline, open_case_of
 
 DATE_FORMAT = "M j, Y"
 
@@ -95,26 +93,10 @@ def _loan_context(request: HttpRequest, loan_id: int, **extra) -> dict:
         # Returns stay possible on a paid-off loan: a returned payoff check reopens it.
         "can_return": user_has_role(request.user, *PAYMENT_ROLES),
         "payment_form": PaymentForm() if can_post else None,
-        **_header_flags(request, loan, today),
+        **loan_header_flags(user=request.user, loan=loan, today=today),
     }
     context.update(extra)
     return context
-
-
-def _header_flags(request: HttpRequest, loan: Loan, today) -> dict:
-    """What the loan header shows beside days past due: the last scan's risk reasons, the
-    holds in force today, and the open case with its next Regulation X date."""
-    try:
-        status = loan.delinquency  # read with the loan (loan_detail)
-    except LoanDelinquency.DoesNotExist:
-        status = None
-    case = open_case_of(user=request.user, loan=loan)
-    return {
-        "risk_reasons": (status.risk_reasons or []) if status is not None else [],
-        "holds": holds_in_force(loan_id=loan.pk, day=today),
-        "case": case,
-        "next_deadline": next_deadline(deadline_rows(case, today)) if case else None,
-    }
 
 
 def _loan_update(request: HttpRequest, loan_id: int, *, main: str, status: int = 200, **extra) -> HttpResponse:

@@ -433,3 +433,23 @@ def holds_in_force(*, loan_id: int, day: date) -> list[Hold]:
     return list(
         Hold.objects.filter(loan_id=loan_id, start_date__lte=day).exclude(end_date__lt=day).order_by("start_date", "id")
     )
+
+
+def loan_header_flags(*, user, loan: Loan, today: date) -> dict:
+    """What a loan's header shows beside days past due (the loan page, the call page): the last
+    scan's risk reasons (`loan.delinquency`, read with the loan by loan_detail), the holds in
+    force today, and the open case with its next Regulation X date. Two queries, two more with
+    a case (its deadlines read the declared holidays and its latest denial)."""
+    from workouts.selectors import deadline_rows, next_deadline, open_case_of
+
+    try:
+        status = loan.delinquency
+    except LoanDelinquency.DoesNotExist:
+        status = None
+    case = open_case_of(user=user, loan=loan)
+    return {
+        "risk_reasons": (status.risk_reasons or []) if status is not None else [],
+        "holds": holds_in_force(loan_id=loan.pk, day=today),
+        "case": case,
+        "next_deadline": next_deadline(deadline_rows(case, today)) if case else None,
+    }

@@ -27,14 +27,14 @@ from delinquency.models import CallAttempt, CallTask, Hold, Promise
 from delinquency.scan import convention
 from delinquency.selectors import (
     call_compliance,
-    holds_in_force,
+    loan_header_flags,
     next_callable_task,
     open_tasks_for,
 )
 from delinquency.services import call_attempt_record, hold_create, inbound_call_record, promise_create
 from delinquency.views.common import clock, is_htmx, window_text
 from lossmit.errors import DomainError
-from workouts.selectors import case_deadlines, case_list, deadline_rows, next_deadline
+from workouts.selectors import case_deadlines, case_list
 from workouts.services import case_open, case_update
 
 CONTACT_LOG_ROWS = 8
@@ -148,8 +148,6 @@ def _call_context(request: HttpRequest, task: CallTask, form: CallLogForm) -> di
     compliance = call_compliance(loan_id=task.loan_id, now=now)
     status = getattr(task.loan, "delinquency", None)
     dpd = days_past_due(loan.next_due_date, today)
-    case = case_list(user=request.user, loan_id=loan.pk, active_only=True).first()
-    holds = holds_in_force(loan_id=loan.pk, day=today)
     return {
         "task": task,
         "loan": loan,
@@ -159,10 +157,7 @@ def _call_context(request: HttpRequest, task: CallTask, form: CallLogForm) -> di
         "local_time": clock(compliance.local_time) if compliance.local_time else "",
         "dpd": dpd,
         "bucket": status.bucket if status is not None else delinquency_bucket(dpd),
-        "risk_reasons": list(status.risk_reasons) if status is not None else [],
-        "holds": holds,
-        "case": case,
-        "next_deadline": next_deadline(deadline_rows(case, today)) if case else None,
+        **loan_header_flags(user=request.user, loan=loan, today=today),
         "promises": list(Promise.objects.filter(loan_id=loan.pk).order_by("-created_at", "-id")[:5]),
         "attempts": _contact_log(loan.pk),
         "outcome_labels": Outcome.LABELS,
